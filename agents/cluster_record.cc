@@ -1,0 +1,119 @@
+#include "cluster_record.h"
+
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+#include "subprocess.h"
+
+namespace twinarray {
+namespace {
+
+constexpr int kCrmAttributeTimeoutMs = 15000;
+constexpr int kCrmExitNoSuchObject = 105;  // CRM_EX_NOSUCH: the attribute is not set.
+constexpr char kCrmAttribute[] = "crm_attribute";
+
+class CrmAttributeRecord : public ClusterRecord {
+ public:
+  CrmAttributeRecord(const ocf::Env& env, std::string cache_dir) : cache_dir_(std::move(cache_dir)) {
+    auto path = env.find("PATH");
+    path_ = path != env.end() && !path->second.empty() ? path->second : kDefaultPath;
+    child_env_.push_back("PATH=" + path_);
+    for (const char* key : {"CIB_file", "CIB_shadow"}) {
+      auto it = env.find(key);
+      if (it != env.end()) child_env_.push_back(std::string(key) + "=" + it->second);
+    }
+  }
+
+  RecordStatus Read(const std::string& key, std::string* value, std::string* err) override {
+    RunResult r;
+    if (!Run({"--type", "crm_config", "--name", key, "--query", "--quiet"}, &r, err)) {
+      return RecordStatus::kUnreachable;
+    }
+    if (r.exit_code == kCrmExitNoSuchObject) {
+      StoreCache(key, "");
+      return RecordStatus::kAbsent;
+    }
+    if (!r.Succeeded()) {
+      *err = "crm_attribute query of " + key + ": " + r.Describe(kCrmAttributeTimeoutMs) + ": " +
+             FirstLine(r.err);
+      return RecordStatus::kUnreachable;
+    }
+    *value = FirstLine(r.out);
+    StoreCache(key, *value);
+    return RecordStatus::kFound;
+  }
+
+  bool Write(const std::string& key, const std::string& value, std::string* err) override {
+    std::string cached;
+    if (LoadCache(key, &cached) && cached == value) return true;
+    RunResult r;
+    if (!Run({"--type", "crm_config", "--name", key, "--update", value}, &r, err)) return false;
+    if (!r.Succeeded()) {
+      *err = "crm_attribute update of " + key + ": " + r.Describe(kCrmAttributeTimeoutMs) + ": " +
+             FirstLine(r.err);
+      return false;
+    }
+    StoreCache(key, value);
+    return true;
+  }
+
+ private:
+  bool Run(std::vector<std::string> args, RunResult* r, std::string* err) {
+    const std::string program = FindProgram(kCrmAttribute, path_);
+    if (program.empty()) {
+      *err = "crm_attribute not found in PATH (no cluster software)";
+      return false;
+    }
+    args.insert(args.begin(), program);
+    RunOptions options;
+    options.env = child_env_;
+    options.timeout_ms = kCrmAttributeTimeoutMs;
+    *r = RunProgram(args, options);
+    if (!r->started) {
+      *err = r->error;
+      return false;
+    }
+    return true;
+  }
+
+  static std::string FirstLine(const std::string& text) {
+    return text.substr(0, text.find('\n'));
+  }
+
+  std::string CachePath(const std::string& key) const { return cache_dir_ + "/" + key; }
+
+  bool LoadCache(const std::string& key, std::string* value) const {
+    std::ifstream in(CachePath(key));
+    if (!in) return false;
+    std::getline(in, *value);
+    return true;
+  }
+
+  void StoreCache(const std::string& key, const std::string& value) const {
+    mkdir(cache_dir_.c_str(), 0700);
+    const std::string tmp = CachePath(key) + ".tmp";
+    {
+      std::ofstream out(tmp, std::ios::trunc);
+      if (!out) return;  // A missing cache only costs a fork on the next write.
+      out << value << "\n";
+    }
+    std::rename(tmp.c_str(), CachePath(key).c_str());
+  }
+
+  std::string cache_dir_;
+  std::string path_;
+  std::vector<std::string> child_env_;
+};
+
+}  // namespace
+
+std::unique_ptr<ClusterRecord> NewCrmAttributeRecord(const ocf::Env& env,
+                                                     const std::string& cache_dir) {
+  return std::make_unique<CrmAttributeRecord>(env, cache_dir);
+}
+
+}  // namespace twinarray

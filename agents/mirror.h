@@ -1,0 +1,141 @@
+// ocf:twinarray:mirror — a dm-raid raid1 of one LUN on array A and one on array B.
+//
+// Layout. Each leg has a metadata area (dm-raid superblock + write-intent bitmap) and a data
+// area. Either `meta_a`/`meta_b` name separate small devices (the legs are then data only, so an
+// existing LUN's data stays where it is), or the first kCarvedMetaSectors of each leg are carved
+// off with dm-linear maps `<name>-rmeta_<leg>` and `<name>-rimage_<leg>`.
+//
+// Stale-leg guard. The set of legs holding current data is recorded cluster-wide (CIB
+// crm_config attribute `twinarray-<name>-current`, value "a,b", "a" or "b"). Start never assembles
+// from a leg that is not in that set; without a reachable cluster it falls back to the legs' own
+// superblocks (a lone leg is current only when its superblock records the other leg as failed).
+#ifndef TWINARRAY_MIRROR_H_
+#define TWINARRAY_MIRROR_H_
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "block_device.h"
+#include "cluster_record.h"
+#include "device_mapper.h"
+#include "dm_raid_status.h"
+#include "ocf_agent.h"
+#include "raid_superblock.h"
+
+namespace twinarray {
+
+class Logger;
+
+inline constexpr uint64_t kCarvedMetaSectors = 8192;  // 4 MiB: superblock + bitmap.
+inline constexpr int kLegCount = 2;
+
+/// Validated configuration of one mirror.
+struct MirrorConfig {
+  std::string name;
+  std::array<std::string, kLegCount> legs;
+  std::array<std::string, kLegCount> metas;  ///< Empty: carved from the leg.
+  uint64_t region_size_kib = 512;
+  uint64_t max_recovery_rate_kib = 0;
+  bool auto_readd = true;
+  int initial_source = -1;  ///< -1: none; else the leg to copy a brand-new mirror from.
+
+  bool Carved(int leg) const { return metas[leg].empty(); }
+};
+
+/// "a" / "b" and "A" / "B" for leg positions 0 / 1.
+const char* LegLetter(int leg);
+const char* ArrayLetter(int leg);
+
+/// The parameter table of the agent (validation and meta-data).
+std::vector<ocf::ParamSpec> MirrorParams();
+
+/// Builds the configuration from parsed parameters, with the checks that need no system access
+/// (name syntax, absolute paths, distinct paths, region size a power of two).
+bool MirrorConfigFromParams(const ocf::Params& params, MirrorConfig* config, std::string* err);
+
+/// Parses a record value ("a,b", "a", "b"); false when malformed.
+bool ParseCurrentLegs(const std::string& value, std::array<bool, kLegCount>* current);
+std::string FormatCurrentLegs(const std::array<bool, kLegCount>& current);
+
+/// What start knows about one leg before assembling.
+struct LegProbe {
+  bool readable = false;
+  RaidSuperblock superblock;
+};
+
+/// What start knows about the cluster record.
+struct RecordView {
+  RecordStatus status = RecordStatus::kUnreachable;
+  std::array<bool, kLegCount> current{};  ///< Valid when status == kFound.
+};
+
+/// The decision of start: which legs to assemble and whether to rebuild one in full.
+struct AssemblyPlan {
+  bool refuse = false;
+  ocf::Status refuse_status = ocf::Status::kErrGeneric;
+  std::string reason;  ///< Why it refuses, or a note for the log when it does not.
+  std::array<bool, kLegCount> use{};
+  int rebuild_leg = -1;
+  std::array<bool, kLegCount> current_after{};  ///< The record to write once assembled.
+};
+
+/// The stale-leg guard as a pure function of what start found.
+AssemblyPlan PlanAssembly(const MirrorConfig& config, const std::array<LegProbe, kLegCount>& legs,
+                          const RecordView& record);
+
+class Mirror {
+ public:
+  Mirror(MirrorConfig config, DeviceMapper* dm, BlockDevices* disks, ClusterRecord* record,
+         Logger* log);
+
+  /// Checks that need the system: legs and metadata devices are distinct block devices.
+  ocf::Result Validate();
+  ocf::Result Start();
+  ocf::Result Stop();
+  /// depth 0: device-mapper status only (no fork, no I/O); depth >= 10: also a direct read
+  /// through the mirror.
+  ocf::Result Monitor(int depth);
+  /// Applies reloadable parameters (max_recovery_rate) to the running map.
+  ocf::Result Reload();
+
+  /// How long stop waits for holders to close the device before failing.
+  void set_stop_wait_ms(int ms) { stop_wait_ms_ = ms; }
+  /// How long start waits for the new map to report its state.
+  void set_settle_ms(int ms) { settle_ms_ = ms; }
+
+  /// The record key of this mirror.
+  std::string RecordKey() const;
+  std::string MetaMapName(int leg) const;
+  std::string ImageMapName(int leg) const;
+
+ private:
+  LegProbe ProbeLeg(int leg);
+  std::string MetaPath(int leg) const;
+  /// Makes sure the carved maps of `leg` exist; fills its table devices.
+  bool PrepareLeg(int leg, std::string* meta_dev, std::string* data_dev, uint64_t* data_sectors,
+                  std::string* err);
+  bool BuildTable(const std::array<bool, kLegCount>& use, int rebuild_leg, DmTarget* target,
+                  std::string* err);
+  bool ReadStatus(RaidStatus* status, std::string* err);
+  void RecordCurrent(const std::array<bool, kLegCount>& current);
+  bool RemoveCarvedMaps(std::string* err);
+  std::string DescribeLeg(int leg) const;
+
+  MirrorConfig config_;
+  DeviceMapper* dm_;
+  BlockDevices* disks_;
+  ClusterRecord* record_;
+  Logger* log_;
+  int stop_wait_ms_ = 5000;
+  int settle_ms_ = 2000;
+};
+
+/// The OCF agent: the parameter table plus the action table bound to a Mirror built from the
+/// invocation's parameters.
+ocf::AgentSpec MirrorAgentSpec(DeviceMapper* dm, BlockDevices* disks, ClusterRecord* record);
+
+}  // namespace twinarray
+
+#endif  // TWINARRAY_MIRROR_H_

@@ -1,0 +1,22 @@
+// ocf:twinarray:mirror — entry point: wires the real system seams into the agent.
+#include <cstdio>
+
+#include "block_device.h"
+#include "cluster_record.h"
+#include "device_mapper.h"
+#include "mirror.h"
+#include "ocf_agent.h"
+
+int main(int argc, char** argv, char** envp) {
+  using namespace twinarray;
+  const ocf::Env env = ocf::EnvFromArray(envp);
+  std::unique_ptr<DeviceMapper> dm = NewLibDeviceMapper();
+  std::unique_ptr<BlockDevices> disks = NewRealBlockDevices();
+  std::unique_ptr<ClusterRecord> record = NewCrmAttributeRecord(env, kRecordCacheDir);
+  const ocf::AgentSpec spec = MirrorAgentSpec(dm.get(), disks.get(), record.get());
+  std::string out, err;
+  const int status = ocf::RunAgent(spec, argc, argv, env, &out, &err);
+  std::fputs(out.c_str(), stdout);
+  std::fputs(err.c_str(), stderr);
+  return status;
+}

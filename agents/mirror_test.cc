@@ -1,0 +1,463 @@
+#include "mirror.h"
+
+#include <doctest/doctest.h>
+
+#include "fakes.h"
+#include "ocf_log.h"
+
+namespace twinarray {
+namespace {
+
+using ocf::Status;
+
+constexpr char kLegA[] = "/dev/mapper/arrayA";
+constexpr char kLegB[] = "/dev/mapper/arrayB";
+constexpr char kKey[] = "twinarray-twin0-current";
+constexpr char kInSync[] = "raid1 2 AA 2088960/2088960 idle 0 0 -";
+
+struct Fixture {
+  FakeDeviceMapper dm;
+  FakeBlockDevices disks;
+  FakeClusterRecord record;
+  MemoryLogger log;
+  MirrorConfig config;
+
+  Fixture() {
+    disks.Add(kLegA, 1);
+    disks.Add(kLegB, 2);
+    config.name = "twin0";
+    config.legs = {kLegA, kLegB};
+  }
+  Mirror Make() {
+    Mirror m(config, &dm, &disks, &record, &log);
+    m.set_stop_wait_ms(0);
+    m.set_settle_ms(0);
+    return m;
+  }
+  /// Both legs carry superblocks of an existing mirror.
+  void Existing(uint64_t events_a, uint64_t failed_a, uint64_t events_b, uint64_t failed_b) {
+    disks.devices[kLegA].head = MakeSuperblock(0, events_a, failed_a);
+    disks.devices[kLegB].head = MakeSuperblock(1, events_b, failed_b);
+  }
+  /// A running mirror as start leaves it.
+  void Running(const std::string& status) {
+    dm.AddMap("twin0-rmeta_a", "linear", "8:1 0", "", 8192);
+    dm.AddMap("twin0-rimage_a", "linear", "8:1 8192", "");
+    dm.AddMap("twin0-rmeta_b", "linear", "8:2 0", "", 8192);
+    dm.AddMap("twin0-rimage_b", "linear", "8:2 8192", "");
+    dm.AddMap("twin0", "raid", "raid1 3 0 region_size 1024 2 253:10 253:11 253:12 253:13", status);
+  }
+};
+
+ocf::Params ParamsFrom(const ocf::Env& env) {
+  ocf::Params p;
+  std::string err;
+  REQUIRE(ocf::ParseParams(MirrorParams(), env, &p, &err));
+  return p;
+}
+
+ocf::Env BaseEnv() {
+  return {{"OCF_RESKEY_name", "twin0"}, {"OCF_RESKEY_leg_a", kLegA}, {"OCF_RESKEY_leg_b", kLegB}};
+}
+
+}  // namespace
+
+TEST_CASE("mirror parameters: defaults and every invalid value") {
+  MirrorConfig c;
+  std::string err;
+  REQUIRE(MirrorConfigFromParams(ParamsFrom(BaseEnv()), &c, &err));
+  CHECK(c.region_size_kib == 512);
+  CHECK(c.max_recovery_rate_kib == 0);
+  CHECK(c.auto_readd);
+  CHECK(c.initial_source == -1);
+  CHECK(c.Carved(0));
+
+  struct Bad {
+    const char* key;
+    const char* value;
+    const char* expect;
+  };
+  const Bad semantic[] = {
+      {"name", "bad/name", "not a valid device-mapper name"},
+      {"name", "control", "not a valid device-mapper name"},
+      {"leg_b", kLegA, "given twice"},
+      {"leg_a", "dev/sdb", "not an absolute path"},
+      {"meta_a", "/dev/sdc", "must be set together"},
+      {"region_size", "768", "not a power of two"},
+  };
+  for (const Bad& b : semantic) {
+    CAPTURE(b.key);
+    ocf::Env env = BaseEnv();
+    env[std::string("OCF_RESKEY_") + b.key] = b.value;
+    CHECK_FALSE(MirrorConfigFromParams(ParamsFrom(env), &c, &err));
+    CHECK(err.find(b.expect) != std::string::npos);
+  }
+  const Bad syntactic[] = {
+      {"region_size", "2", "out of range"},
+      {"region_size", "big", "not an integer"},
+      {"max_recovery_rate", "-1", "out of range"},
+      {"auto_readd", "perhaps", "not a boolean"},
+      {"initial_source", "c", "not one of"},
+      {"leg_b", "", "required parameter leg_b"},
+  };
+  for (const Bad& b : syntactic) {
+    CAPTURE(b.key);
+    ocf::Env env = BaseEnv();
+    env[std::string("OCF_RESKEY_") + b.key] = b.value;
+    ocf::Params p;
+    CHECK_FALSE(ocf::ParseParams(MirrorParams(), env, &p, &err));
+    CHECK(err.find(b.expect) != std::string::npos);
+  }
+}
+
+TEST_CASE("validate: not a block device, the same device twice, nothing touched") {
+  Fixture f;
+  f.disks.devices[kLegB].is_block = false;
+  ocf::Result r = f.Make().Validate();
+  CHECK(r.status == Status::kErrConfigured);
+  CHECK(r.exit_reason == "leg_b=/dev/mapper/arrayB is not a block device");
+
+  Fixture g;
+  g.disks.devices[kLegB].minor = 1;  // Another name for the same device as leg A.
+  r = g.Make().Start();
+  CHECK(r.status == Status::kErrConfigured);
+  CHECK(r.exit_reason.find("same device (8:1) as leg_a") != std::string::npos);
+  CHECK(g.dm.Mutations() == 0);
+  CHECK(g.record.writes.empty());
+
+  Fixture h;
+  h.disks.devices.erase(kLegB);  // An unreachable array is not a configuration error.
+  CHECK(h.Make().Validate().ok());
+  CHECK(h.log.Contains("does not exist on this node"));
+}
+
+TEST_CASE("stale-leg guard: PlanAssembly decisions") {
+  MirrorConfig config;
+  config.name = "twin0";
+  config.legs = {kLegA, kLegB};
+  auto probe = [](bool readable, RaidSuperblock::Kind kind, uint32_t pos, uint64_t events,
+                  uint64_t failed) {
+    LegProbe p;
+    p.readable = readable;
+    p.superblock.kind = kind;
+    p.superblock.num_devices = 2;
+    p.superblock.array_position = pos;
+    p.superblock.events = events;
+    p.superblock.failed_devices = failed;
+    return p;
+  };
+  using K = RaidSuperblock::Kind;
+  const LegProbe a_fresh = probe(true, K::kValid, 0, 20, 0b10);  // Saw B fail.
+  const LegProbe a_sync = probe(true, K::kValid, 0, 10, 0);
+  const LegProbe b_sync = probe(true, K::kValid, 1, 10, 0);
+  const LegProbe b_stale = probe(true, K::kValid, 1, 10, 0);
+  const LegProbe gone = probe(false, K::kBlank, 0, 0, 0);
+  const LegProbe a_blank = probe(true, K::kBlank, 0, 0, 0);
+  const LegProbe b_blank = probe(true, K::kBlank, 1, 0, 0);
+  RecordView both{RecordStatus::kFound, {true, true}};
+  RecordView only_a{RecordStatus::kFound, {true, false}};
+  RecordView only_b{RecordStatus::kFound, {false, true}};
+  RecordView none{RecordStatus::kUnreachable, {}};
+  RecordView absent{RecordStatus::kAbsent, {}};
+
+  SUBCASE("both legs in sync") {
+    AssemblyPlan p = PlanAssembly(config, {a_sync, b_sync}, both);
+    CHECK_FALSE(p.refuse);
+    CHECK(p.use == std::array<bool, 2>{true, true});
+    CHECK(p.rebuild_leg == -1);
+    CHECK(p.current_after == std::array<bool, 2>{true, true});
+  }
+  SUBCASE("only the stale leg is reachable: refuse, name the override") {
+    AssemblyPlan p = PlanAssembly(config, {gone, b_stale}, only_a);
+    CHECK(p.refuse);
+    CHECK(p.refuse_status == Status::kErrGeneric);
+    CHECK(p.reason.find("leg B (/dev/mapper/arrayB) may be stale") != std::string::npos);
+    CHECK(p.reason.find("the cluster records only leg A as current") != std::string::npos);
+    CHECK(p.reason.find("mirror-resync force-current --leg B") != std::string::npos);
+  }
+  SUBCASE("only the current leg is reachable: start degraded") {
+    AssemblyPlan p = PlanAssembly(config, {a_fresh, gone}, only_a);
+    CHECK_FALSE(p.refuse);
+    CHECK(p.use == std::array<bool, 2>{true, false});
+    CHECK(p.current_after == std::array<bool, 2>{true, false});
+  }
+  SUBCASE("stale leg back with an older superblock: bitmap resync, no full rebuild") {
+    AssemblyPlan p = PlanAssembly(config, {a_fresh, b_stale}, only_a);
+    CHECK_FALSE(p.refuse);
+    CHECK(p.use == std::array<bool, 2>{true, true});
+    CHECK(p.rebuild_leg == -1);
+    CHECK(p.current_after == std::array<bool, 2>{true, false});
+  }
+  SUBCASE("stale leg whose superblock looks as fresh: force the direction") {
+    AssemblyPlan p = PlanAssembly(config, {a_sync, b_sync}, only_a);
+    CHECK(p.rebuild_leg == 1);
+    p = PlanAssembly(config, {a_sync, b_sync}, only_b);
+    CHECK(p.rebuild_leg == 0);
+    CHECK(p.current_after == std::array<bool, 2>{false, true});
+  }
+  SUBCASE("no cluster: a lone leg is current only if it saw the other fail") {
+    CHECK_FALSE(PlanAssembly(config, {a_fresh, gone}, none).refuse);
+    AssemblyPlan p = PlanAssembly(config, {a_sync, gone}, none);
+    CHECK(p.refuse);
+    CHECK(p.reason.find("no cluster is reachable") != std::string::npos);
+    CHECK(PlanAssembly(config, {a_sync, gone}, absent).refuse);
+  }
+  SUBCASE("no cluster, both legs: the freshest superblock is current") {
+    AssemblyPlan p = PlanAssembly(config, {a_fresh, b_stale}, none);
+    CHECK_FALSE(p.refuse);
+    CHECK(p.current_after == std::array<bool, 2>{true, false});
+  }
+  SUBCASE("new mirror needs initial_source and both legs") {
+    AssemblyPlan p = PlanAssembly(config, {a_blank, b_blank}, absent);
+    CHECK(p.refuse);
+    CHECK(p.refuse_status == Status::kErrConfigured);
+    CHECK(p.reason.find("initial_source=a") != std::string::npos);
+    config.initial_source = 0;
+    p = PlanAssembly(config, {a_blank, b_blank}, absent);
+    CHECK_FALSE(p.refuse);
+    CHECK(p.rebuild_leg == 1);
+    CHECK(p.current_after == std::array<bool, 2>{true, false});
+    CHECK(PlanAssembly(config, {a_blank, gone}, absent).refuse);
+    // The cluster knows this mirror: blank legs mean wrong devices, never a new empty mirror.
+    CHECK(PlanAssembly(config, {a_blank, b_blank}, both).refuse);
+  }
+  SUBCASE("replaced blank leg is rebuilt in full from the current one") {
+    AssemblyPlan p = PlanAssembly(config, {a_sync, b_blank}, both);
+    CHECK_FALSE(p.refuse);
+    CHECK(p.rebuild_leg == 1);
+    CHECK(p.current_after == std::array<bool, 2>{true, false});
+  }
+  SUBCASE("foreign data or swapped legs are configuration errors") {
+    LegProbe foreign = probe(true, K::kForeign, 0, 0, 0);
+    AssemblyPlan p = PlanAssembly(config, {foreign, b_sync}, both);
+    CHECK(p.refuse_status == Status::kErrConfigured);
+    CHECK(p.reason.find("refusing to overwrite") != std::string::npos);
+    p = PlanAssembly(config, {b_sync, a_sync}, both);
+    CHECK(p.refuse_status == Status::kErrConfigured);
+    CHECK(p.reason.find("legs swapped") != std::string::npos);
+  }
+  SUBCASE("nothing readable") {
+    AssemblyPlan p = PlanAssembly(config, {gone, gone}, both);
+    CHECK(p.refuse);
+    CHECK(p.reason.find("neither leg is readable") != std::string::npos);
+  }
+}
+
+TEST_CASE("start: a new mirror copies leg A onto leg B and records A as current") {
+  Fixture f;
+  f.config.initial_source = 0;
+  // The record is reachable and has no value for this key yet.
+  ocf::Result r = f.Make().Start();
+  REQUIRE(r.ok());
+  REQUIRE(f.dm.maps.count("twin0"));
+  const DmTarget& t = f.dm.maps["twin0"].table[0];
+  CHECK(t.type == "raid");
+  CHECK(t.length == 2097152 - 8192);
+  CHECK(t.params == "raid1 5 0 region_size 1024 rebuild 1 2 253:10 253:11 253:12 253:13");
+  CHECK(f.dm.maps["twin0-rmeta_a"].table[0].params == "8:1 0");
+  CHECK(f.dm.maps["twin0-rimage_b"].table[0].params == "8:2 8192");
+  CHECK(f.dm.maps["twin0"].info.uuid == "TWINARRAY-twin0");
+  CHECK(f.record.values[kKey] == "a");
+
+  // Idempotent: a second start changes nothing.
+  const int before = f.dm.Mutations();
+  CHECK(f.Make().Start().ok());
+  CHECK(f.dm.Mutations() == before);
+}
+
+TEST_CASE("start: separate metadata devices keep the legs' data in place") {
+  Fixture f;
+  f.disks.Add("/dev/mapper/metaA", 3);
+  f.disks.Add("/dev/mapper/metaB", 4);
+  f.config.metas = {"/dev/mapper/metaA", "/dev/mapper/metaB"};
+  f.disks.devices["/dev/mapper/metaA"].head = MakeSuperblock(0, 5, 0);
+  f.disks.devices["/dev/mapper/metaB"].head = MakeSuperblock(1, 5, 0);
+  f.record.values[kKey] = "a,b";
+  REQUIRE(f.Make().Start().ok());
+  CHECK(f.dm.maps.size() == 1);
+  CHECK(f.dm.maps["twin0"].table[0].params == "raid1 3 0 region_size 1024 2 8:3 8:1 8:4 8:2");
+  CHECK(f.dm.maps["twin0"].table[0].length == 2097152);
+}
+
+TEST_CASE("start: refuses a stale lone leg and changes nothing") {
+  Fixture f;
+  f.Existing(20, 0b10, 10, 0);
+  f.disks.devices[kLegA].readable = false;
+  f.record.values[kKey] = "a";
+  ocf::Result r = f.Make().Start();
+  CHECK(r.status == Status::kErrGeneric);
+  CHECK(r.exit_reason.find("may be stale") != std::string::npos);
+  CHECK(f.dm.Mutations() == 0);
+  CHECK(f.record.writes.empty());
+}
+
+TEST_CASE("start: degraded on the current leg leaves the other out of the table") {
+  Fixture f;
+  f.Existing(20, 0b10, 10, 0);
+  f.disks.devices[kLegB].readable = false;
+  f.record.values[kKey] = "a";
+  REQUIRE(f.Make().Start().ok());
+  CHECK(f.dm.maps["twin0"].table[0].params == "raid1 3 0 region_size 1024 2 253:10 253:11 - -");
+  CHECK_FALSE(f.dm.maps.count("twin0-rmeta_b"));
+}
+
+TEST_CASE("start: a malformed record or a foreign map is an error, not a guess") {
+  Fixture f;
+  f.Existing(10, 0, 10, 0);
+  f.record.values[kKey] = "c";
+  CHECK(f.Make().Start().exit_reason.find("malformed") != std::string::npos);
+  Fixture g;
+  g.dm.AddMap("twin0", "linear", "8:1 0", "");
+  ocf::Result r = g.Make().Start();
+  CHECK(r.status == Status::kErrGeneric);
+  CHECK(r.exit_reason.find("is not a raid1") != std::string::npos);
+}
+
+TEST_CASE("start: a failed create cleans up the leg maps") {
+  Fixture f;
+  f.Existing(10, 0, 10, 0);
+  f.record.values[kKey] = "a,b";
+  f.dm.fail.insert("create");
+  ocf::Result r = f.Make().Start();
+  CHECK(r.status == Status::kErrGeneric);
+  CHECK(r.exit_reason.find("cannot assemble") != std::string::npos);
+  CHECK(f.dm.maps.empty());
+}
+
+TEST_CASE("monitor: exit codes for every mirror state") {
+  struct Case {
+    const char* status;
+    Status expect;
+    const char* reason;
+  };
+  const Case cases[] = {
+      {kInSync, Status::kSuccess, ""},
+      {"raid1 2 AD 2088960/2088960 idle 0 0 -", Status::kDegraded,
+       "leg B (array B, /dev/mapper/arrayB) failed; mirror running on leg A only; writes continue"},
+      {"raid1 2 DA 2088960/2088960 idle 0 0 -", Status::kDegraded,
+       "leg A (array A, /dev/mapper/arrayA) failed; mirror running on leg B only"},
+      {"raid1 2 Aa 1044480/2088960 recover 0 0 -", Status::kDegraded,
+       "resynchronising from leg A: 50.0% done"},
+      {"raid1 2 aa 522240/2088960 resync 0 0 -", Status::kDegraded,
+       "initial synchronisation 25.0% done"},
+      {"raid1 2 DD 2088960/2088960 idle 0 0 -", Status::kErrGeneric, "no in-sync leg left"},
+      {"raid1 2 Da 0/2088960 idle 0 0 -", Status::kErrGeneric, "no in-sync leg left"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.status);
+    Fixture f;
+    f.config.auto_readd = false;
+    f.Running(c.status);
+    ocf::Result r = f.Make().Monitor(0);
+    CHECK(r.status == c.expect);
+    CHECK(r.exit_reason.find(c.reason) != std::string::npos);
+    CHECK(f.disks.reads.empty());  // Depth 0 does no I/O.
+    CHECK(f.dm.Count("suspend") == 0);
+  }
+  Fixture g;
+  CHECK(g.Make().Monitor(0).status == Status::kNotRunning);
+}
+
+TEST_CASE("monitor records which legs are current") {
+  Fixture f;
+  f.Running("raid1 2 AD 2088960/2088960 idle 0 0 -");
+  f.config.auto_readd = false;
+  f.record.values[kKey] = "a,b";
+  f.Make().Monitor(0);
+  CHECK(f.record.values[kKey] == "a");
+  f.dm.maps["twin0"].status_params = "raid1 2 Aa 100/2088960 recover 0 0 -";
+  f.Make().Monitor(0);
+  CHECK(f.record.values[kKey] == "a");  // Not current until the recovery is done.
+  f.dm.maps["twin0"].status_params = kInSync;
+  CHECK(f.Make().Monitor(0).ok());
+  CHECK(f.record.values[kKey] == "a,b");
+  CHECK(f.record.writes == std::vector<std::string>{std::string(kKey) + "=a",
+                                                    std::string(kKey) + "=a,b"});
+}
+
+TEST_CASE("monitor re-adds a failed leg once it is readable again") {
+  Fixture f;
+  f.Running("raid1 2 AD 2088960/2088960 idle 0 0 -");
+  f.disks.devices[kLegB].readable = false;
+  ocf::Result r = f.Make().Monitor(0);
+  CHECK(r.status == Status::kDegraded);
+  CHECK(f.dm.Count("suspend") == 0);
+
+  f.disks.devices[kLegB].readable = true;
+  r = f.Make().Monitor(0);
+  CHECK(r.status == Status::kDegraded);
+  CHECK(r.exit_reason.find("returned and is being re-added") != std::string::npos);
+  CHECK(f.dm.calls == std::vector<std::string>{"suspend twin0", "resume twin0"});
+  CHECK(f.log.Contains("only the regions written meanwhile resynchronise"));
+
+  Fixture off;
+  off.config.auto_readd = false;
+  off.Running("raid1 2 AD 2088960/2088960 idle 0 0 -");
+  off.Make().Monitor(0);
+  CHECK(off.dm.Count("suspend") == 0);
+}
+
+TEST_CASE("monitor re-adds a leg that was absent at start by loading the full table") {
+  Fixture f;
+  f.Existing(20, 0b10, 10, 0);
+  f.disks.devices[kLegB].readable = false;
+  f.record.values[kKey] = "a";
+  REQUIRE(f.Make().Start().ok());
+  f.dm.maps["twin0"].status_params = "raid1 2 AD 2080768/2080768 idle 0 0 -";
+  f.dm.calls.clear();
+  f.disks.devices[kLegB].readable = true;
+  CHECK(f.Make().Monitor(0).status == Status::kDegraded);
+  CHECK(f.dm.Count("create twin0-rmeta_b") == 1);
+  CHECK(f.dm.Count("load twin0") == 1);
+  CHECK(f.dm.Count("resume twin0") == 1);
+  CHECK(f.dm.maps["twin0"].table[0].params ==
+        "raid1 3 0 region_size 1024 2 253:10 253:11 253:13 253:14");
+}
+
+TEST_CASE("monitor depth 10 reads through the mirror") {
+  Fixture f;
+  f.Running(kInSync);
+  f.disks.Add("/dev/mapper/twin0", 20);
+  CHECK(f.Make().Monitor(10).ok());
+  CHECK(f.disks.reads == std::vector<std::string>{"/dev/mapper/twin0"});
+  f.disks.devices["/dev/mapper/twin0"].readable = false;
+  ocf::Result r = f.Make().Monitor(10);
+  CHECK(r.status == Status::kErrGeneric);
+  CHECK(r.exit_reason.find("does not answer reads") != std::string::npos);
+}
+
+TEST_CASE("stop: removes every map, is idempotent, and never lies about a busy device") {
+  Fixture f;
+  f.Running(kInSync);
+  f.dm.maps["twin0"].info.open_count = 1;
+  ocf::Result r = f.Make().Stop();
+  CHECK(r.status == Status::kErrGeneric);
+  CHECK(r.exit_reason.find("still open") != std::string::npos);
+  CHECK(f.dm.Count("remove") == 0);
+
+  f.dm.maps["twin0"].info.open_count = 0;
+  CHECK(f.Make().Stop().ok());
+  CHECK(f.dm.maps.empty());
+  CHECK(f.record.values[kKey] == "a,b");
+  CHECK(f.Make().Stop().ok());
+
+  Fixture g;
+  g.Running(kInSync);
+  g.dm.fail.insert("remove");
+  CHECK(g.Make().Stop().status == Status::kErrGeneric);
+  CHECK(g.dm.maps.count("twin0"));
+}
+
+TEST_CASE("reload applies a new max_recovery_rate to the running map only when it changed") {
+  Fixture f;
+  f.Running(kInSync);
+  CHECK(f.Make().Reload().ok());
+  CHECK(f.dm.Count("load") == 0);
+  f.config.max_recovery_rate_kib = 10240;
+  CHECK(f.Make().Reload().ok());
+  CHECK(f.dm.calls == std::vector<std::string>{"load twin0", "suspend twin0", "resume twin0"});
+  CHECK(f.dm.maps["twin0"].table[0].params ==
+        "raid1 5 0 region_size 1024 max_recovery_rate 10240 2 253:10 253:11 253:12 253:13");
+}
+
+}  // namespace twinarray

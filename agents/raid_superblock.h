@@ -1,0 +1,42 @@
+// Reading the dm-raid superblock that the kernel keeps at the start of each leg's metadata device.
+// Layout (little endian, drivers/md/dm-raid.c, struct dm_raid_superblock):
+//   0 magic "DmRd" (0x64526D44) | 4 compat_features | 8 num_devices | 12 array_position
+//   16 events (u64) | 24 failed_devices (u64, bit per position, first 64 positions)
+//   32 disk_recovery_offset (u64) | 40 array_resync_offset (u64) | 48 level | 52 layout
+//   56 stripe_sectors
+#ifndef TWINARRAY_RAID_SUPERBLOCK_H_
+#define TWINARRAY_RAID_SUPERBLOCK_H_
+
+#include <cstdint>
+#include <string>
+
+namespace twinarray {
+
+inline constexpr uint32_t kDmRaidMagic = 0x64526D44;
+inline constexpr size_t kSuperblockReadBytes = 4096;
+
+struct RaidSuperblock {
+  enum class Kind {
+    kValid,    ///< A dm-raid superblock.
+    kBlank,    ///< All zero: never part of a mirror.
+    kForeign,  ///< Neither: something else lives there; never overwrite it.
+  };
+  Kind kind = Kind::kBlank;
+  uint32_t num_devices = 0;
+  uint32_t array_position = 0;
+  uint64_t events = 0;
+  uint64_t failed_devices = 0;
+  uint64_t disk_recovery_offset = 0;
+  uint64_t array_resync_offset = 0;
+  uint32_t level = 0;
+
+  /// True when this superblock records position `pos` as failed.
+  bool MarksFailed(uint32_t pos) const { return pos < 64 && ((failed_devices >> pos) & 1) != 0; }
+};
+
+/// Classifies and decodes the first bytes of a metadata device. `data` must hold at least 64 bytes.
+RaidSuperblock ParseRaidSuperblock(const std::string& data);
+
+}  // namespace twinarray
+
+#endif  // TWINARRAY_RAID_SUPERBLOCK_H_
