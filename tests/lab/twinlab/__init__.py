@@ -1,0 +1,12 @@
+"""twinlab — the real-kernel lab for twinarray: qemu/TCG guests with the host's userspace as root.
+
+Modules:
+  kernel    find the installed Debian kernel, build the busybox initramfs (pure-Python cpio writer)
+  proto     control-channel framing shared by the host and the in-guest agent (guestagent.py)
+  qmp       minimal QMP client (commands + events)
+  storage   the storage layout: arrays A and B with two paths each, the SBD disk, multipath.conf
+  guest     one qemu guest: launch, control channel, fault injection, logs, cleanup by PID
+  netrelay  host-side UDP hub between guests' NICs, with injectable partitions
+  report    scenario results: readable text report and lab-report.json
+  scenarios the scenarios and the runner behind tests/lab/run
+"""

@@ -1,0 +1,125 @@
+"""The Lab: working directory, kernel + initramfs, storage images, guests, network hub, cleanup.
+
+Use as a context manager.  On any exit — normal, exception, KeyboardInterrupt, or SIGTERM/SIGHUP
+(turned into KeyboardInterrupt) — every guest it started is stopped by PID and its sockets are
+removed; the hub thread stops.  An atexit hook is a last safety net.
+"""
+import atexit
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+
+from . import kernel
+from .guest import Guest
+from .netrelay import UdpHub
+from .storage import Layout
+
+
+class Lab:
+    def __init__(self, workdir=None, array_mib=1024, stage=None, keep=False, mem_mib=1024):
+        self.keep = keep
+        self.own_workdir = workdir is None
+        self.workdir = os.path.abspath(workdir or tempfile.mkdtemp(prefix="twinarray-lab-",
+                                                                   dir="/var/tmp"))
+        os.makedirs(self.workdir, exist_ok=True)
+        self.kver = kernel.find_kernel()
+        self.vmlinuz = kernel.vmlinuz(self.kver)
+        self.qemu = kernel.qemu_binary()
+        self.initramfs = os.path.join(self.workdir, "initramfs.cpio.gz")
+        self.layout = Layout(self.workdir, array_mib=array_mib)
+        self.stage = os.path.abspath(stage) if stage else None
+        self.mem_mib = mem_mib
+        self.guests = {}
+        self._running = {}
+        self.hub = None
+        self._old_handlers = {}
+
+    # ---------- context ----------
+    def __enter__(self):
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            self._old_handlers[sig] = signal.signal(sig, self._on_signal)
+        atexit.register(self.cleanup)
+        kernel.build_initramfs(self.kver, self.initramfs)
+        self.layout.create_images(fresh=True)
+        return self
+
+    def __exit__(self, *exc):
+        self.cleanup()
+        for sig, h in self._old_handlers.items():
+            signal.signal(sig, h)
+        return False
+
+    @staticmethod
+    def _on_signal(signum, frame):
+        raise KeyboardInterrupt("signal %d" % signum)
+
+    def track(self, guest):
+        self._running[guest.name] = guest
+
+    def untrack(self, guest):
+        self._running.pop(guest.name, None)
+
+    def cleanup(self):
+        for g in list(self._running.values()):
+            try:
+                g.stop(timeout=6)
+            except Exception:
+                if g.proc is not None and g.proc.poll() is None:
+                    g.proc.kill()
+                    g.proc.wait()
+        if self.hub is not None:
+            self.hub.stop()
+            self.hub = None
+        if self.own_workdir and not self.keep and os.path.isdir(self.workdir):
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+    # ---------- guests ----------
+    def guest(self, name, index=None, network=False):
+        """Create (not start) a guest; network=True wires it to the UDP hub (created on demand)."""
+        if name in self.guests:
+            return self.guests[name]
+        index = len(self.guests) + 1 if index is None else index
+        net = None
+        if network:
+            if self.hub is None:
+                self.hub = UdpHub(4)
+                self.hub.start()
+            net = self.hub.netdev(index - 1)
+        g = Guest(self, name, index, mem_mib=self.mem_mib, net=net)
+        self.guests[name] = g
+        return g
+
+    def reset_storage(self):
+        """Zero the array images (all guests must be stopped)."""
+        assert not self._running, "reset_storage with guests running"
+        self.layout.create_images(fresh=True)
+
+
+def install_stage(build_dir, stage_dir):
+    """DESTDIR=stage cmake --install build --prefix /usr; returns stage_dir."""
+    if os.path.isdir(stage_dir):
+        shutil.rmtree(stage_dir)
+    os.makedirs(stage_dir)
+    env = dict(os.environ, DESTDIR=stage_dir)
+    if os.path.exists(os.path.join(build_dir, "cmake_install.cmake")):
+        cmd = ["cmake", "--install", build_dir, "--prefix", "/usr"]
+    elif os.path.exists(os.path.join(build_dir, "Makefile")):
+        cmd = ["make", "-C", build_dir, "install", "DESTDIR=" + stage_dir]
+    else:
+        raise RuntimeError("%s is neither a CMake nor an automake build directory" % build_dir)
+    subprocess.run(cmd, env=env, check=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    return stage_dir
+
+
+def wait_until(pred, timeout, interval=0.5, what="condition"):
+    deadline = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v:
+            return v
+        if time.monotonic() > deadline:
+            raise TimeoutError("timed out after %.0f s waiting for %s" % (timeout, what))
+        time.sleep(interval)
