@@ -1,0 +1,42 @@
+# Sourced by the cib/ scripts: reads a site configuration file strictly (KEY=value lines, no
+# evaluation of values) into the associative array SITE.
+declare -gA SITE=()
+
+site_load() {
+  local file=$1 line key value n=0
+  [ -r "$file" ] || { echo "cannot read site configuration $file" >&2; return 1; }
+  while IFS= read -r line || [ -n "$line" ]; do
+    n=$((n + 1))
+    line=${line%%#*}
+    line=${line%"${line##*[![:space:]]}"}
+    [ -z "${line//[[:space:]]/}" ] && continue
+    if [[ ! $line =~ ^([A-Z][A-Z0-9_]*)=(.*)$ ]]; then
+      echo "$file:$n: not KEY=value: $line" >&2
+      return 1
+    fi
+    key=${BASH_REMATCH[1]}
+    value=${BASH_REMATCH[2]}
+    SITE[$key]=$value
+  done < "$file"
+  local required=(NODE1 NODE2 FENCING MPATH_MAPS MIRROR_NAME LEG_A LEG_B FS_MOUNTPOINT FS_TYPE
+                  SERVICE_IP SERVICE_CIDR ORACLE_SID ORACLE_HOME ORACLE_USER ORACLE_LISTENER
+                  WORKLOAD)
+  for key in "${required[@]}"; do
+    [ -n "${SITE[$key]:-}" ] || { echo "$file: $key is not set" >&2; return 1; }
+  done
+  case "${SITE[FENCING]}" in
+    sbd) [ -n "${SITE[SBD_DEVICE]:-}" ] || { echo "$file: FENCING=sbd needs SBD_DEVICE" >&2; return 1; } ;;
+    ipmi) for key in IPMI_NODE1_ADDR IPMI_NODE2_ADDR IPMI_USER; do
+            [ -n "${SITE[$key]:-}" ] || { echo "$file: FENCING=ipmi needs $key" >&2; return 1; }
+          done ;;
+    *) echo "$file: FENCING must be sbd or ipmi, not ${SITE[FENCING]}" >&2; return 1 ;;
+  esac
+  case "${SITE[WORKLOAD]}" in
+    none) ;;
+    pgsql) for key in PGSQL_BIN PGSQL_DATA; do
+             [ -n "${SITE[$key]:-}" ] || { echo "$file: WORKLOAD=pgsql needs $key" >&2; return 1; }
+           done ;;
+    *) echo "$file: WORKLOAD must be none or pgsql, not ${SITE[WORKLOAD]}" >&2; return 1 ;;
+  esac
+  SITE[MAX_RECOVERY_RATE_KIB]=${SITE[MAX_RECOVERY_RATE_KIB]:-0}
+}
