@@ -487,15 +487,51 @@ void Mirror::RecordCurrent(const std::array<bool, kLegCount>& current) {
   }
 }
 
-bool Mirror::RemoveCarvedMaps(std::string* err) {
-  for (int i = 0; i < kLegCount; ++i) {
-    for (const std::string& name : {ImageMapName(i), MetaMapName(i)}) {
-      DmInfo info;
-      if (!dm_->Info(name, &info, err)) return false;
-      if (info.exists && !dm_->Remove(name, err)) return false;
-    }
+bool Mirror::RemoveLegMaps(int leg, std::string* err) {
+  if (!config_.Carved(leg)) return true;
+  for (const std::string& name : {ImageMapName(leg), MetaMapName(leg)}) {
+    DmInfo info;
+    if (!dm_->Info(name, &info, err)) return false;
+    if (info.exists && !dm_->Remove(name, err)) return false;
   }
   return true;
+}
+
+bool Mirror::RemoveCarvedMaps(std::string* err) {
+  for (int i = 0; i < kLegCount; ++i) {
+    if (!RemoveLegMaps(i, err)) return false;
+  }
+  return true;
+}
+
+bool Mirror::ReloadTable(const std::array<bool, kLegCount>& use, int rebuild_leg,
+                         std::string* err) {
+  std::vector<DmTarget> table;
+  if (!dm_->Table(config_.name, &table, err)) return false;
+  if (table.size() != 1 || table[0].type != kRaidTarget) {
+    *err = "/dev/mapper/" + config_.name + " is not a dm-raid mirror";
+    return false;
+  }
+  DmTarget target;
+  if (!BuildTable(use, rebuild_leg, &target, err)) return false;
+  if (target.length != table[0].length) {
+    *err = "the new table's size no longer matches the running mirror";
+    return false;
+  }
+  return dm_->Load(config_.name, {target}, err) && dm_->Suspend(config_.name, err) &&
+         dm_->Resume(config_.name, err);
+}
+
+bool Mirror::ReAddLeg(int leg, std::string* err) {
+  std::vector<DmTarget> table;
+  RaidTable parsed;
+  if (!dm_->Table(config_.name, &table, err)) return false;
+  if (table.size() != 1 || !ParseRaidTable(table[0].params, &parsed, err)) return false;
+  if (parsed.data_devices.size() == kLegCount && parsed.data_devices[leg] == kAbsentDevice) {
+    // Assembled without this leg: load a table that includes it.
+    return ReloadTable({true, true}, -1, err);
+  }
+  return dm_->Suspend(config_.name, err) && dm_->Resume(config_.name, err);
 }
 
 Result Mirror::Start() {
@@ -631,24 +667,7 @@ Result Mirror::Monitor(int depth) {
   std::string reason = DescribeLeg(other) + " failed; mirror running on leg " + ArrayLetter(good) +
                        " only; writes continue";
   if (config_.auto_readd && ProbeLeg(other).readable) {
-    std::vector<DmTarget> table;
-    RaidTable parsed;
-    bool ok = dm_->Table(config_.name, &table, &err) && table.size() == 1 &&
-              ParseRaidTable(table[0].params, &parsed, &err);
-    if (ok && parsed.data_devices[other] == kAbsentDevice) {
-      // Assembled without this leg: load a table that includes it.
-      DmTarget target;
-      std::array<bool, kLegCount> use = {true, true};
-      ok = BuildTable(use, -1, &target, &err);
-      if (ok && target.length != table[0].length) {
-        ok = false;
-        err = "its size no longer matches the running mirror";
-      }
-      ok = ok && dm_->Load(config_.name, {target}, &err);
-    }
-    ok = ok && dm_->Suspend(config_.name, &err);
-    ok = ok && dm_->Resume(config_.name, &err);
-    if (ok) {
+    if (ReAddLeg(other, &err)) {
       log_->Info(DescribeLeg(other) + " is readable again; re-adding it (only the regions written "
                                        "meanwhile resynchronise)");
       reason = DescribeLeg(other) + " returned and is being re-added";

@@ -110,18 +110,35 @@ class Mirror {
   std::string MetaMapName(int leg) const;
   std::string ImageMapName(int leg) const;
 
- private:
+  // Building blocks shared with the admin helpers (helpers/mirror_admin.cc).
+
+  /// Reads the superblock of `leg` (a warning in the log when it is not readable).
   LegProbe ProbeLeg(int leg);
+  /// The device holding `leg`'s dm-raid superblock: the leg itself (carved) or its meta device.
   std::string MetaPath(int leg) const;
+  /// "leg B (array B, /dev/mapper/arrayB)".
+  std::string DescribeLeg(int leg) const;
+  /// Reads and parses the status of the running raid map (two legs).
+  bool ReadStatus(RaidStatus* status, std::string* err);
+  /// Loads a raid1 table using the legs in `use` (rebuilding `rebuild_leg` in full when >= 0)
+  /// into the running map and activates it (suspend + resume). Refuses a table whose length
+  /// differs from the running one.
+  bool ReloadTable(const std::array<bool, kLegCount>& use, int rebuild_leg, std::string* err);
+  /// Brings a failed leg of the running mirror back: loads a table with both legs when the leg
+  /// is absent from it, then suspends and resumes (dm-raid revives a readable leg; the bitmap
+  /// limits the resync to the regions written meanwhile).
+  bool ReAddLeg(int leg, std::string* err);
+  /// Removes the carved dm-linear maps of `leg` (nothing for separate metadata devices).
+  bool RemoveLegMaps(int leg, std::string* err);
+
+ private:
   /// Makes sure the carved maps of `leg` exist; fills its table devices.
   bool PrepareLeg(int leg, std::string* meta_dev, std::string* data_dev, uint64_t* data_sectors,
                   std::string* err);
   bool BuildTable(const std::array<bool, kLegCount>& use, int rebuild_leg, DmTarget* target,
                   std::string* err);
-  bool ReadStatus(RaidStatus* status, std::string* err);
   void RecordCurrent(const std::array<bool, kLegCount>& current);
   bool RemoveCarvedMaps(std::string* err);
-  std::string DescribeLeg(int leg) const;
 
   MirrorConfig config_;
   DeviceMapper* dm_;
