@@ -177,6 +177,7 @@ class Guest:
         self.ctl = None
         self.boot_s = None
         self.boots = 0
+        self.down_paths = set()  # path ids removed by fault injection
         os.makedirs(self.share, exist_ok=True)
 
     @property
@@ -228,6 +229,7 @@ class Guest:
             f.write(("\n===== lab: boot %d of %s at %s =====\n"
                      % (self.boots + 1, self.name, time.strftime("%H:%M:%S"))).encode())
         self._t_start = time.monotonic()
+        self.down_paths = set()
         log = open(os.path.join(self.dir, "qemu.stderr"), "ab")
         self.proc = subprocess.Popen(self.qemu_cmd(), stdin=subprocess.DEVNULL, stdout=log,
                                      stderr=log, start_new_session=True, preexec_fn=_pdeathsig)
@@ -326,6 +328,7 @@ class Guest:
             self.qmp.execute("device_del", {"id": pid_})
         for pid_ in path_ids:
             self.qmp.wait_event("DEVICE_DELETED", {"device": pid_}, timeout=timeout)
+            self.down_paths.add(pid_)
 
     def path_up(self, path_id):
         self.paths_up([path_id])
@@ -333,6 +336,12 @@ class Guest:
     def paths_up(self, path_ids):
         for pid_ in path_ids:
             self.qmp.execute("device_add", self.lab.layout.path(pid_).device_props())
+            self.down_paths.discard(pid_)
+
+    def restore_paths(self):
+        """Bring back every path this lab removed (scenario clean-up)."""
+        if self.down_paths:
+            self.paths_up(sorted(self.down_paths))
 
     def array_down(self, tag, timeout=30):
         self.paths_down([p.id for p in self.lab.layout.arrays[tag].paths], timeout)

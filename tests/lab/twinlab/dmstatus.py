@@ -1,0 +1,82 @@
+"""Pure parsers for device-mapper text the lab reads (shared by host and guest; unit-tested).
+
+raid status:  "0 2088960 raid raid1 2 AA 2088960/2088960 idle 0 0 -"
+raid table:   "0 2088960 raid raid1 3 0 region_size 1024 2 253:2 253:3 253:4 253:5"
+mpath status: "... 8:32 A 0 0 8:48 F 1 0 ..."  (device, A|F, fail count, selector args)
+"""
+import re
+
+
+class RaidStatus:
+    def __init__(self, line):
+        f = line.split()
+        if len(f) < 9 or f[2] != "raid":
+            raise ValueError("not a dm-raid status line: %r" % line)
+        self.length = int(f[1])
+        self.level = f[3]
+        self.ndevs = int(f[4])
+        self.health = f[5]
+        done, total = f[6].split("/")
+        self.sync_done, self.sync_total = int(done), int(total)
+        self.action = f[7]
+        self.mismatch = int(f[8]) if len(f) > 8 and f[8].isdigit() else 0
+
+    @property
+    def in_sync(self):
+        """Every leg alive and in sync, nothing running."""
+        return (set(self.health) == {"A"} and self.action == "idle"
+                and self.sync_done == self.sync_total)
+
+    def __repr__(self):
+        return "RaidStatus(%s %d/%d %s)" % (self.health, self.sync_done, self.sync_total, self.action)
+
+
+def raid_table_set_arg(table, key, value=None, remove=False):
+    """Return the raid table line with raid param `key value` added/replaced (or removed).
+
+    The parameter count after the raid type is kept right, e.g. adding rebuild 1 to
+    '... raid raid1 3 0 region_size 1024 2 ...' gives '... raid raid1 5 0 region_size 1024 rebuild 1 2 ...'.
+    """
+    f = table.split()
+    if len(f) < 6 or f[2] != "raid":
+        raise ValueError("not a dm-raid table line: %r" % table)
+    n = int(f[4])
+    params = f[5:5 + n]
+    rest = f[5 + n:]
+    chunk, kv = params[:1], params[1:]
+    pairs = [(kv[i], kv[i + 1]) for i in range(0, len(kv) - 1, 2)]
+    singles = kv[len(pairs) * 2:]
+    pairs = [(k, v) for k, v in pairs if k != key]
+    if not remove:
+        pairs.append((key, str(value)))
+    newp = chunk + [x for kvp in pairs for x in kvp] + singles
+    return " ".join(f[:4] + [str(len(newp))] + newp + rest)
+
+
+_PATH_RE = re.compile(r"(?<!\S)(\d+:\d+) ([AF]) (\d+)(?!\S)")
+
+
+def mpath_paths(status):
+    """[(major:minor, 'A'|'F')] from a multipath target status line."""
+    return [(m.group(1), m.group(2)) for m in _PATH_RE.finditer(status)]
+
+
+_MD_START = re.compile(r"^\[\s*(\d+\.\d+)\]\s+md: (resync|recovery|reshape|requested-resync|data-check) of RAID array (\S+)")
+_MD_DONE = re.compile(r"^\[\s*(\d+\.\d+)\]\s+md: (\S+): (resync|recovery|reshape|requested-resync|data-check) done\.")
+
+
+def md_durations(dmesg_text):
+    """[(kind, array, seconds)] for every md resync/recovery that started and finished in dmesg."""
+    open_ = {}
+    out = []
+    for line in dmesg_text.splitlines():
+        m = _MD_START.match(line)
+        if m:
+            open_[(m.group(3), m.group(2))] = float(m.group(1))
+            continue
+        m = _MD_DONE.match(line)
+        if m:
+            key = (m.group(2), m.group(3))
+            if key in open_:
+                out.append((m.group(3), m.group(2), round(float(m.group(1)) - open_.pop(key), 3)))
+    return out

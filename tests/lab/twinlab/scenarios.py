@@ -1,0 +1,521 @@
+"""Lab scenarios and the runner behind tests/lab/run.
+
+A scenario is a function f(ctx) that asserts real behaviour in booted guests and records figures
+in ctx.figures (units in the names: _s, _ms, _mib).  Scenarios of the same group run one after the
+other in one booted guest set (boot once per group); each scenario leaves the guest as it found it
+(maps removed, paths back).  A scenario that fails gets its guest's logs saved and the guest
+rebooted (with fresh array images) before the next scenario, so scenarios stay independent.
+"""
+import hashlib
+import json
+import os
+import signal
+import time
+import traceback
+
+from . import dmstatus
+from .guest import LAB_DIR, GuestError
+from .lab import wait_until
+from .report import ScenarioResult
+
+MIB = 1024 * 1024
+AGENT_REL = "usr/lib/ocf/resource.d/twinarray/mirror"
+AGENT = "/" + AGENT_REL
+LABTOOL = os.path.join(LAB_DIR, "twinlab", "labtool.py")
+META_SECTORS = 8192  # 4 MiB carved from the front of each leg (agent's default layout)
+
+
+class Failure(AssertionError):
+    pass
+
+
+class Skip(Exception):
+    pass
+
+
+class ScenarioTimeout(Exception):
+    pass
+
+
+class Scenario:
+    def __init__(self, name, fn, group, default, timeout, doc):
+        self.name, self.fn, self.group, self.default, self.timeout, self.doc = \
+            name, fn, group, default, timeout, doc
+
+
+SCENARIOS = []
+
+
+def scenario(name, group="storage", default=True, timeout=600):
+    def deco(fn):
+        SCENARIOS.append(Scenario(name, fn, group, default, timeout,
+                                  (fn.__doc__ or "").strip().splitlines()[0]))
+        return fn
+    return deco
+
+
+class Ctx:
+    def __init__(self, lab, guests, opts):
+        self.lab = lab
+        self.guests = guests
+        self.g = guests[0]
+        self.opts = opts
+        self.figures = {}
+        self.notes = []
+
+    def check(self, cond, msg):
+        if not cond:
+            raise Failure(msg)
+
+    def note(self, msg):
+        self.notes.append(msg)
+        print("       .. " + msg, flush=True)
+
+
+# ---------------------------------------------------------------- groups (boot once per group)
+
+def wait_storage(g, timeout=120):
+    """Both multipath maps present with two active paths each."""
+    def ready():
+        for alias in ("arrayA", "arrayB"):
+            r = g.run(["dmsetup", "status", alias], timeout=20)
+            if r.rc != 0:
+                return False
+            paths = dmstatus.mpath_paths(r.out)
+            if len(paths) != 2 or any(st != "A" for _, st in paths):
+                return False
+        return True
+    wait_until(ready, timeout, interval=1, what="multipath maps arrayA/arrayB with 2 active paths")
+
+
+def boot_storage_group(lab):
+    """One guest, both arrays over two paths each, SBD disk; no network."""
+    g = lab.guest("node1")
+    g.boot(timeout=300)
+    wait_storage(g)
+    g.storage_ready_s = round(time.monotonic() - g._t_start, 2)
+    return [g]
+
+
+GROUPS = {"storage": boot_storage_group}
+
+
+# ---------------------------------------------------------------- helpers
+
+def labtool(g, args, timeout=400, env=None):
+    r = g.run(["python3", LABTOOL] + list(args), timeout=timeout, env=env)
+    try:
+        data = json.loads(r.out.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        raise Failure("labtool %s failed rc=%s: %s" % (args[0], r.rc, r.out[-2000:]))
+    data["_rc"] = r.rc
+    return data
+
+
+def raid_status(g, name):
+    r = g.run(["dmsetup", "status", name], timeout=20)
+    if r.rc != 0:
+        return None
+    return dmstatus.RaidStatus(r.out.strip())
+
+
+def wait_array_usable(g, alias, timeout=90):
+    def ok():
+        r = g.run(["dmsetup", "status", alias], timeout=20)
+        if r.rc != 0:
+            return False
+        paths = dmstatus.mpath_paths(r.out)
+        if len(paths) < 2 or any(st != "A" for _, st in paths):
+            return False
+        return g.run(["dd", "if=/dev/mapper/" + alias, "of=/dev/null", "bs=4096", "count=1",
+                      "iflag=direct"], timeout=30).rc == 0
+    wait_until(ok, timeout, interval=0.5, what="%s back with 2 active paths" % alias)
+
+
+def wipe_leg_fronts(g):
+    """Zero the metadata areas (first 4 MiB) of both legs: a brand-new pair for every scenario."""
+    for alias in ("arrayA", "arrayB"):
+        g.run(["dd", "if=/dev/zero", "of=/dev/mapper/" + alias, "bs=1M", "count=4", "oflag=direct"],
+              timeout=60, check=True)
+
+
+def remove_maps(g, name):
+    """Remove leftover maps of a mirror called `name` (raid map first, then its linear legs)."""
+    g.sh('for m in "$1" "$1-rimage_a" "$1-rmeta_a" "$1-rimage_b" "$1-rmeta_b"; do '
+         'dmsetup info "$m" >/dev/null 2>&1 && dmsetup remove --retry "$m"; done; true', name,
+         timeout=60)
+
+
+def host_image_digest(path, offset, length):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        f.seek(offset)
+        left = length
+        while left > 0:
+            b = f.read(min(8 * MIB, left))
+            if not b:
+                b = b"\0" * min(8 * MIB, left)  # sparse tail past EOF reads as zeros
+            h.update(b)
+            left -= len(b)
+    return h.hexdigest()
+
+
+def file_digest(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+# ---------------------------------------------------------------- mirror drivers
+
+class AgentDriver:
+    """Drives our OCF agent ocf:twinarray:mirror inside the guest."""
+    kind = "agent"
+
+    def __init__(self, g, name="twin0", **params):
+        self.g = g
+        self.name = name
+        self.params = {"name": name, "leg_a": "/dev/mapper/arrayA", "leg_b": "/dev/mapper/arrayB"}
+        self.params.update(params)
+
+    def env(self, **extra):
+        e = {"OCF_ROOT": "/usr/lib/ocf", "OCF_RESOURCE_INSTANCE": "db-mirror",
+             "HA_LOGFILE": "/var/log/twinarray-mirror.log", "OCF_CHECK_LEVEL": "0"}
+        for k, v in dict(self.params, **extra).items():
+            e["OCF_RESKEY_" + k] = str(v)
+        return e
+
+    def action(self, act, timeout=120, **extra):
+        r = self.g.run([AGENT, act], timeout=timeout, env=self.env(**extra))
+        print("       .. mirror %s -> %s%s" % (act, r.rc, ("  | " + r.out.strip().replace("\n", " | ")[-300:])
+                                                if r.out.strip() else ""), flush=True)
+        return r
+
+    def trigger_argv(self):
+        return [AGENT, "monitor"]
+
+    def start(self, initial_source):
+        return self.action("start", initial_source=initial_source).rc
+
+    def monitor(self):
+        return self.action("monitor").rc
+
+    def stop(self):
+        return self.action("stop").rc
+
+    def validate(self):
+        return self.action("validate-all").rc
+
+
+class DmsetupDriver:
+    """Lab self-check only: the same raid1 assembled with dmsetup (no agent), to prove the lab and
+    the kernel independently of the product."""
+    kind = "dmsetup"
+    START = r'''set -e
+name=$1; legs=("$2" "$3"); initial=$4
+sz=()
+for i in 0 1; do
+  t=$([ $i = 0 ] && echo a || echo b)
+  s=$(blockdev --getsz "${legs[$i]}"); sz+=("$s")
+  dmsetup create "$name-rmeta_$t" --table "0 8192 linear ${legs[$i]} 0"
+  dmsetup create "$name-rimage_$t" --table "0 $((s-8192)) linear ${legs[$i]} 8192"
+done
+d=$(( (sz[0] < sz[1] ? sz[0] : sz[1]) - 8192 )); d=$(( d / 1024 * 1024 ))
+devs="2 /dev/mapper/$name-rmeta_a /dev/mapper/$name-rimage_a /dev/mapper/$name-rmeta_b /dev/mapper/$name-rimage_b"
+if [ "$initial" = yes ]; then p="5 0 region_size 1024 rebuild 1"; else p="3 0 region_size 1024"; fi
+dmsetup create "$name" --table "0 $d raid raid1 $p $devs"
+'''
+
+    def __init__(self, g, name="twin0"):
+        self.g = g
+        self.name = name
+
+    def trigger_argv(self):
+        return ["sh", "-c", 'dmsetup suspend "$0" && dmsetup resume "$0"', self.name]
+
+    def start(self, initial_source):
+        r = self.g.sh(self.START, self.name, "/dev/mapper/arrayA", "/dev/mapper/arrayB",
+                      "yes" if initial_source else "no", timeout=120)
+        if r.rc:
+            print(r.out)
+        return 0 if r.rc == 0 else 1
+
+    def monitor(self):
+        st = raid_status(self.g, self.name)
+        if st is None:
+            return 7
+        if st.in_sync:
+            return 0
+        if "A" in st.health or "a" in st.health:
+            return 190
+        return 1
+
+    def stop(self):
+        remove_maps(self.g, self.name)
+        return 0 if self.g.run(["dmsetup", "info", self.name]).rc != 0 else 1
+
+    def validate(self):
+        return 0
+
+
+# ---------------------------------------------------------------- scenarios
+
+@scenario("boot", timeout=300)
+def sc_boot(ctx):
+    """Guest boots on Debian's kernel; multipath maps arrayA/arrayB present with 2 paths each."""
+    g = ctx.g
+    ctx.figures["boot_s"] = g.boot_s
+    ctx.figures["storage_ready_s"] = g.storage_ready_s
+    r = g.run(["uname", "-r"], check=True)
+    ctx.check(r.out.strip() == ctx.lab.kver, "guest kernel %r, expected %r" % (r.out.strip(), ctx.lab.kver))
+    r = g.run(["dmsetup", "targets"], check=True)
+    for t in ("raid", "multipath", "linear"):
+        ctx.check(any(l.split()[:1] == [t] for l in r.out.splitlines()), "dm target %s missing" % t)
+    for tag, alias in (("A", "arrayA"), ("B", "arrayB")):
+        arr = ctx.lab.layout.arrays[tag]
+        r = g.run(["dmsetup", "status", alias], check=True)
+        paths = dmstatus.mpath_paths(r.out)
+        ctx.check(len(paths) == 2 and all(s == "A" for _, s in paths),
+                  "%s: expected 2 active paths, status %r" % (alias, r.out.strip()))
+        r = g.run(["blockdev", "--getsize64", "/dev/mapper/" + alias], check=True)
+        ctx.check(int(r.out) == arr.size, "%s size %s != image size %d" % (alias, r.out.strip(), arr.size))
+        r = g.run(["multipath", "-ll", alias], check=True)
+        ctx.check(arr.wwid in r.out, "%s: wwid %s not in multipath -ll: %s" % (alias, arr.wwid, r.out))
+    sbd = ctx.lab.layout.sbd
+    r = g.run(["sh", "-c", "ls -l /dev/disk/by-id/ | grep -i wwn-"], timeout=20)
+    ctx.check(("%016x" % sbd.wwn) in r.out, "SBD disk not visible by wwn: %s" % r.out)
+    r = g.run(["dmsetup", "ls", "--target", "multipath"], check=True)
+    maps = sorted(l.split()[0] for l in r.out.splitlines() if l.strip() and "No devices" not in l)
+    ctx.check(maps == ["arrayA", "arrayB"], "multipath maps %s (SBD must be blacklisted)" % maps)
+
+
+@scenario("path-loss", timeout=300)
+def sc_path_loss(ctx):
+    """One path of array A removed under O_DIRECT writes: no I/O error; path back -> 2 active paths."""
+    g = ctx.g
+    data = os.path.join(g.share, "path-loss.bin")
+    with open(data, "wb") as f:
+        f.write(os.urandom(16 * MIB))
+    try:
+        g.path_down("dA0")
+        r = g.run(["dmsetup", "status", "arrayA"], check=True)
+        active = [p for p in dmstatus.mpath_paths(r.out) if p[1] == "A"]
+        ctx.check(len(active) == 1, "expected 1 active path after removing dA0: %r" % r.out)
+        w = labtool(g, ["write", "--dev", "/dev/mapper/arrayA", "--src", "/lab/path-loss.bin",
+                        "--offset-mib", "64"])
+        ctx.check(w["errors"] == 0, "write error with one path left: %s" % w.get("error"))
+        ctx.figures["one_path_max_write_ms"] = w["max_write_ms"]
+        t0 = time.monotonic()
+        g.path_up("dA0")
+        wait_array_usable(g, "arrayA", timeout=60)
+        ctx.figures["path_return_s"] = round(time.monotonic() - t0, 2)
+        got = g.run(["sh", "-c", "dd if=/dev/mapper/arrayA bs=1M skip=64 count=16 iflag=direct "
+                     "2>/dev/null | sha256sum"], check=True).out.split()[0]
+        ctx.check(got == file_digest(data), "data read back through multipath differs")
+    finally:
+        g.restore_paths()
+        os.unlink(data)
+
+
+def diff_resync(ctx, driver, size_written_mib=32, offset_mib=256):
+    """The difference-only resync proof, shared by the agent scenario and the dmsetup self-check."""
+    g = ctx.g
+    name = driver.name
+    remove_maps(g, name)
+    wipe_leg_fronts(g)
+    f = ctx.figures
+    f["array_mib"] = ctx.lab.layout.arrays["A"].size // MIB
+    f["written_mib"] = size_written_mib
+    data = os.path.join(g.share, "diff-resync.bin")
+    with open(data, "wb") as fh:
+        fh.write(os.urandom(size_written_mib * MIB))
+    started = False
+    try:
+        ctx.check(driver.validate() == 0, "validate-all failed")
+        # 1. create the mirror from leg A (initial full sync A -> B)
+        ctx.check(driver.start("a") == 0, "start failed")
+        started = True
+        env = driver.env() if driver.kind == "agent" else None
+        r = labtool(g, ["resync", "--dm", name], env=env)
+        ctx.check(r["_rc"] == 0, "initial sync did not complete: %s" % r)
+        f["initial_sync_s"] = r["resync_s"]
+        ctx.check(driver.monitor() == 0, "monitor after initial sync is not 0")
+        table = g.run(["dmsetup", "table", name], check=True).out.strip()
+        length = int(table.split()[1])
+        f["mirror_mib"] = length * 512 // MIB
+        ctx.check(offset_mib + size_written_mib <= f["mirror_mib"], "mirror too small for the write")
+
+        # 2. array B vanishes (both paths); write D MiB: writes must complete, leg B fails
+        g.array_down("B")
+        w = labtool(g, ["write", "--dev", "/dev/mapper/" + name, "--src", "/lab/diff-resync.bin",
+                        "--offset-mib", str(offset_mib)], timeout=300)
+        ctx.check(w["errors"] == 0, "write failed while array B was down: %s" % w.get("error"))
+        f["stall_ms"] = w["max_write_ms"]
+        f["degraded_write_s"] = w["seconds"]
+        st = wait_until(lambda: (lambda s: s if s and s.health == "AD" else None)(raid_status(g, name)),
+                        30, what="dm-raid health AD after losing array B")
+        ctx.check(driver.monitor() == 190, "monitor with array B down is not 190 (status %r)" % st)
+
+        # 3. array B returns; the monitor re-adds leg B; only dirty regions resync
+        g.array_up("B")
+        wait_array_usable(g, "arrayB")
+        ctx.check(raid_status(g, name).health == "AD", "leg B came back before the re-add")
+        r = labtool(g, ["resync", "--dm", name, "--"] + driver.trigger_argv(), env=env)
+        ctx.check(r["_rc"] == 0, "re-added leg B did not resync: %s" % r)
+        if driver.kind == "agent":
+            ctx.check(r["trigger_rc"] in (0, 190), "monitor (re-add) exit %s" % r["trigger_rc"])
+        f["resync_s"] = r["resync_s"]
+        f["readd_trigger_s"] = r["trigger_s"]
+        kd = [k for k in r["kernel"] if k[0] == "recovery"]
+        if kd:
+            f["resync_kernel_s"] = kd[-1][2]
+        ctx.check(driver.monitor() == 0, "monitor after re-add resync is not 0")
+
+        # 4. forced full resync of leg B (table argument rebuild 1), same run, same measurement
+        full = dmstatus.raid_table_set_arg(table_now(g, name), "rebuild", 1)
+        r = labtool(g, ["resync", "--dm", name, "--", "sh", "-c",
+                        'dmsetup reload "$0" --table "$1" && dmsetup suspend "$0" && dmsetup resume "$0"',
+                        name, full], env=env)
+        ctx.check(r["_rc"] == 0 and r["trigger_rc"] == 0, "forced full resync failed: %s" % r)
+        f["full_resync_s"] = r["resync_s"]
+        kd = [k for k in r["kernel"] if k[0] == "recovery"]
+        if kd:
+            f["full_resync_kernel_s"] = kd[-1][2]
+        # put the table back as the driver made it (no rebuild flag left in the live table)
+        plain = dmstatus.raid_table_set_arg(table_now(g, name), "rebuild", remove=True)
+        g.sh('dmsetup reload "$1" --table "$2" && dmsetup suspend "$1" && dmsetup resume "$1"',
+             name, plain, check=True)
+        ctx.check(driver.monitor() == 0, "monitor after full resync is not 0")
+        f["ratio_full_vs_diff"] = round(f["full_resync_s"] / max(f["resync_s"], 0.001), 1)
+        if "resync_kernel_s" in f and "full_resync_kernel_s" in f:
+            f["ratio_full_vs_diff_kernel"] = round(
+                f["full_resync_kernel_s"] / max(f["resync_kernel_s"], 0.001), 1)
+        print("       .. resync after %d MiB written: %.3f s; full resync: %.3f s; ratio %.1fx"
+              % (size_written_mib, f["resync_s"], f["full_resync_s"], f["ratio_full_vs_diff"]),
+              flush=True)
+        ctx.check(f["ratio_full_vs_diff"] >= 3,
+                  "difference-only resync not clearly faster than full resync (ratio %s)"
+                  % f["ratio_full_vs_diff"])
+
+        # 5. stop; legs byte-identical (checked on the host, on the image files themselves)
+        ctx.check(driver.stop() == 0, "stop failed")
+        started = False
+        ctx.check(driver.monitor() == 7, "monitor after stop is not 7")
+        left = g.run(["dmsetup", "ls"]).out
+        ctx.check(name not in left, "maps left after stop: %s" % left)
+        a, b = ctx.lab.layout.arrays["A"], ctx.lab.layout.arrays["B"]
+        da = host_image_digest(a.image, META_SECTORS * 512, length * 512)
+        db = host_image_digest(b.image, META_SECTORS * 512, length * 512)
+        ctx.check(da == db, "data legs differ after resync (A %s, B %s)" % (da[:16], db[:16]))
+        want = file_digest(data)
+        for arr in (a, b):
+            got = host_image_digest(arr.image, META_SECTORS * 512 + offset_mib * MIB,
+                                    size_written_mib * MIB)
+            ctx.check(got == want, "written data not on leg %s" % arr.tag)
+        f["legs_identical"] = True
+    finally:
+        g.restore_paths()
+        if started:
+            try:
+                driver.stop()
+            except GuestError:
+                pass
+        try:
+            remove_maps(g, name)
+        except GuestError:
+            pass
+        os.unlink(data)
+
+
+def table_now(g, name):
+    return g.run(["dmsetup", "table", name], check=True).out.strip()
+
+
+@scenario("raid-diff-resync", timeout=900)
+def sc_raid_diff_resync(ctx):
+    """ocf:twinarray:mirror: array B lost under writes, back -> re-add resyncs only dirty regions."""
+    if not ctx.lab.stage or not os.path.exists(os.path.join(ctx.lab.stage, AGENT_REL)):
+        raise Skip("mirror agent not installed: no %s in the stage tree (give --build or --stage)"
+                   % AGENT_REL)
+    ctx.check(ctx.g.run(["test", "-x", AGENT]).rc == 0, "agent not installed in the guest")
+    diff_resync(ctx, AgentDriver(ctx.g))
+
+
+@scenario("lab-selfcheck-dmraid", default=False, timeout=900)
+def sc_selfcheck(ctx):
+    """Lab self-check without the product: the same proof with raw dmsetup (not an agent test)."""
+    diff_resync(ctx, DmsetupDriver(ctx.g))
+
+
+# ---------------------------------------------------------------- runner
+
+def select(names):
+    if not names:
+        return [s for s in SCENARIOS if s.default]
+    byname = {s.name: s for s in SCENARIOS}
+    unknown = [n for n in names if n not in byname]
+    if unknown:
+        raise SystemExit("unknown scenario(s): %s (see --list)" % ", ".join(unknown))
+    return [byname[n] for n in names]
+
+
+def _alarm(signum, frame):
+    raise ScenarioTimeout("scenario timed out")
+
+
+def run_all(lab, chosen, opts, results_dir):
+    results = []
+    i = 0
+    while i < len(chosen):
+        group = chosen[i].group
+        batch = []
+        while i < len(chosen) and chosen[i].group == group:
+            batch.append(chosen[i])
+            i += 1
+        guests = None
+        for sc in batch:
+            print("---- %s: %s" % (sc.name, sc.doc), flush=True)
+            t0 = time.monotonic()
+            res = None
+            ctx = None
+            old = signal.signal(signal.SIGALRM, _alarm)
+            signal.alarm(sc.timeout)
+            try:
+                if guests is None:
+                    for g in lab.guests.values():
+                        g.stop()
+                    lab.reset_storage()
+                    guests = GROUPS[group](lab)
+                ctx = Ctx(lab, guests, opts)
+                sc.fn(ctx)
+                res = ScenarioResult(sc.name, True, ctx.figures, notes=ctx.notes)
+            except Skip as e:
+                res = ScenarioResult(sc.name, False, ctx.figures if ctx else {}, skipped=str(e))
+            except KeyboardInterrupt:
+                raise
+            except Exception as e:
+                msg = "%s: %s" % (type(e).__name__, e)
+                if not isinstance(e, (Failure, ScenarioTimeout)):
+                    msg += "\n" + traceback.format_exc(limit=6)
+                res = ScenarioResult(sc.name, False, ctx.figures if ctx else {}, error=msg,
+                                     notes=ctx.notes if ctx else [])
+            finally:
+                signal.alarm(0)
+                signal.signal(signal.SIGALRM, old)
+            res.seconds = time.monotonic() - t0
+            if not res.passed and not res.skipped or opts.keep:
+                dest = os.path.join(results_dir, sc.name)
+                for g in lab.guests.values():
+                    try:
+                        g.collect_logs(dest)
+                    except Exception as e:
+                        print("       .. could not collect logs of %s: %s" % (g.name, e))
+                res.logs = dest
+            if not res.passed and not res.skipped:
+                for g in lab.guests.values():
+                    g.stop()
+                guests = None  # next scenario of the group gets a fresh boot
+            print("%s %s (%.1f s)" % (res.status, sc.name, res.seconds), flush=True)
+            results.append(res)
+        for g in lab.guests.values():
+            g.stop()
+    return results
