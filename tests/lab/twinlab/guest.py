@@ -100,7 +100,11 @@ class ControlChannel:
         with self._lock:
             if self._closed:
                 raise GuestError("control channel closed (guest gone?)")
-            self.sock.sendall(data)
+            try:
+                self.sock.sendall(data)
+            except OSError as e:
+                self._closed = True
+                raise GuestError("control channel broken (guest gone?): %s" % e)
 
     def hello(self, timeout):
         """Handshake: repeat a hello until the live agent echoes our nonce."""
