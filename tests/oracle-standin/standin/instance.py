@@ -155,13 +155,9 @@ def stop_processes(inst, abort, timeout=10.0):
 
 
 def cleanup_leftovers(inst):
+    """Release the SGA and forget the instance. The lock file stays, as
+    Oracle's does (it is only unlocked)."""
     C.shm_remove(inst.st.get("shmid"))
-    lk = inst.st.get("lk")
-    if lk:
-        try:
-            os.unlink(lk)
-        except OSError:
-            pass
     try:
         os.unlink(inst_path(inst.sdir, inst.sid))
     except OSError:

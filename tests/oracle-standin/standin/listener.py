@@ -188,6 +188,8 @@ def tnslsnr_main(cfg):
                 c, _ = s.accept()
             except OSError:
                 continue
+            while C.fault(sdir, "hang-listener") is not None:
+                time.sleep(0.1)   # hung: the connection is accepted, never answered
             c.settimeout(5)
             try:
                 line = b""
@@ -546,7 +548,7 @@ def tnsping_main():
     code = 0
     for _ in range(count):
         t0 = time.time()
-        res = None
+        res = "TNS-12541: TNS:no listener"
         for ep in C.addresses(tree):
             try:
                 s = connect_ep(sdir, ep)
@@ -560,6 +562,7 @@ def tnsping_main():
                 if request(s, "PING").startswith("OK"):
                     res = None
                     break
+                res = "TNS-12537: TNS:connection closed"
             except OSError:
                 res = "TNS-12537: TNS:connection closed"
             finally:

@@ -52,7 +52,7 @@ def os_auth_ok(home):
     if uid == 0:
         return True
     try:
-        st = os.stat(os.path.join(home, "bin", "oracle"))
+        st = os.lstat(os.path.join(home, "bin", "oracle"))
     except OSError:
         try:
             st = os.stat(home)
@@ -397,14 +397,27 @@ class Session:
 
     # -- SQL*Plus commands ------------------------------------------------------
     def cmd_set(self, args):
-        toks = args.split(None, 1)
+        """SET opt value [opt value ...] (several options on one line)."""
+        toks = re.findall(r"""'[^']*'|"[^"]*"|\S+""", args)
         if not toks:
             self.out("SP2-0265: set must be followed by an option")  # close enough
             return
-        opt = toks[0].upper()
-        val = toks[1].strip() if len(toks) > 1 else ""
+        i = 0
+        while i < len(toks):
+            opt = toks[i]
+            val = toks[i + 1] if i + 1 < len(toks) else ""
+            i += 2
+            try:
+                if not self._set1(opt, val):
+                    return
+            except ValueError:
+                self.out('SP2-0268: %s option not a valid number' % opt.lower())
+                return
+
+    def _set1(self, opt_raw, val):
+        toks = [opt_raw]
+        opt = opt_raw.upper()
         v = val.strip("'\"").upper()
-        onoff = v in ("ON", "OFF")
         if opt in ("HEADING", "HEA"):
             self.heading = v == "ON"
         elif opt in ("PAGESIZE", "PAGES"):
@@ -429,6 +442,8 @@ class Session:
             pass
         else:
             self.out('SP2-0158: unknown SET option "%s"' % toks[0])
+            return False
+        return True
 
     def cmd_column(self, args):
         m = re.match(r'^\s*("[^"]*"|\S+)\s*(.*)$', args)
