@@ -323,6 +323,27 @@ class Guest:
         return self.run(["bash", "-c", script, "lab-sh"] + [str(a) for a in args],
                         timeout=timeout, env=env, check=check)
 
+    # ---------- network ----------
+    def configure_network(self, prefix="10.0.0", timeout=30):
+        """Give the NIC (found by MAC: udev renames it) address <prefix>.<index>/24; returns it."""
+        if not self.net:
+            raise GuestError("%s has no NIC" % self.name)
+        addr = "%s.%d" % (prefix, self.index)
+        script = r'''mac=$1; addr=$2
+for d in /sys/class/net/*; do
+  if [ "$(cat "$d/address")" = "$mac" ]; then
+    dev=${d##*/}; ip addr flush dev "$dev"; ip addr add "$addr/24" dev "$dev"; ip link set "$dev" up
+    echo "$dev"; exit 0
+  fi
+done
+echo "no NIC with MAC $mac" >&2; exit 1'''
+        self.sh(script, self.mac, addr, timeout=timeout, check=True)
+        self.addr = addr
+        return addr
+
+    def can_reach(self, addr, timeout=3):
+        return self.run(["ping", "-c", "1", "-W", str(timeout), addr], timeout=timeout + 10).rc == 0
+
     # ---------- fault injection ----------
     def path_down(self, path_id, timeout=30):
         self.paths_down([path_id], timeout)

@@ -18,13 +18,51 @@ from .netrelay import UdpHub
 from .storage import Layout
 
 
+WORK_PARENT = "/var/tmp"
+WORK_PREFIX = "twinarray-lab-"
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+
+
+def remove_stale_workdirs(parent=WORK_PARENT):
+    """Remove work dirs left by a lab process that was SIGKILLed (its qemu died with it through
+    PR_SET_PDEATHSIG, but its images and sockets stayed).  Dirs kept on purpose (--keep) stay."""
+    removed = []
+    for d in os.listdir(parent):
+        path = os.path.join(parent, d)
+        if not d.startswith(WORK_PREFIX) or os.path.exists(os.path.join(path, "KEEP")):
+            continue
+        try:
+            with open(os.path.join(path, "owner.pid")) as f:
+                pid = int(f.read().strip())
+        except (OSError, ValueError):
+            continue
+        if not _alive(pid):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
+
+
 class Lab:
     def __init__(self, workdir=None, array_mib=1024, stage=None, keep=False, mem_mib=1024):
         self.keep = keep
         self.own_workdir = workdir is None
-        self.workdir = os.path.abspath(workdir or tempfile.mkdtemp(prefix="twinarray-lab-",
-                                                                   dir="/var/tmp"))
+        if self.own_workdir:
+            for p in remove_stale_workdirs():
+                print("lab: removed stale work dir %s (its lab process is gone)" % p)
+        self.workdir = os.path.abspath(workdir or tempfile.mkdtemp(prefix=WORK_PREFIX,
+                                                                   dir=WORK_PARENT))
         os.makedirs(self.workdir, exist_ok=True)
+        with open(os.path.join(self.workdir, "owner.pid"), "w") as f:
+            f.write("%d\n" % os.getpid())
         self.kver = kernel.find_kernel()
         self.vmlinuz = kernel.vmlinuz(self.kver)
         self.qemu = kernel.qemu_binary()
@@ -75,6 +113,8 @@ class Lab:
             self.hub = None
         if self.own_workdir and not self.keep and os.path.isdir(self.workdir):
             shutil.rmtree(self.workdir, ignore_errors=True)
+        elif self.keep and os.path.isdir(self.workdir):
+            open(os.path.join(self.workdir, "KEEP"), "w").close()
 
     # ---------- guests ----------
     def guest(self, name, index=None, network=False):
