@@ -456,6 +456,13 @@ class TestFaults(Base):
         self.assertIn("ORA-00205: error in identifying control file", r.stdout)
         self.assertEqual(self.h.q("select status from v$instance;"), ["STARTED"])
 
+    def test_slow_sqlplus(self):
+        self.h.ctl("slow", "sqlplus", "0.6")
+        t0 = time.time()
+        r = self.h.sql("select 1 from dual;\n")
+        self.assertGreaterEqual(time.time() - t0, 1.2)     # connect + statement
+        self.assertIn("ORA-01034", r.stdout)
+
     def test_hang_commit(self):
         self.h.startup()
         self.h.sql("create table system.t (n number);\n")
@@ -634,8 +641,13 @@ class TestOwner(Base):
                          nobody.pw_uid)
         r = self.h.run(["lsnrctl", "start"], preexec_fn=as_owner)
         self.assertEqual(r.returncode, 0, r.stdout)
-        # root can still drive the same home
+        # root can still drive the same home, and the owner after root
         self.assertEqual(self.h.q("select status from v$instance;"), ["OPEN"])
+        self.assertIn("ORACLE instance shut down.", self.h.sql("shutdown immediate\n").stdout)
+        self.h.ctl("hang", "commit")
+        self.h.ctl("clear")
+        r = self.h.sql("startup\nshutdown immediate\nstartup\n", preexec_fn=as_owner)
+        self.assertEqual(r.stdout.count("Database opened."), 2, r.stdout + r.stderr)
         # another unprivileged user may not use OS authentication
         r = self.h.sql("", preexec_fn=lambda: (os.setgid(65533), os.setgroups([]),
                                                os.setuid(65533)))

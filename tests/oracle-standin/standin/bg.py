@@ -41,6 +41,7 @@ def pmon_main(cfg):
     # hold the lock file the way the instance does (fcntl lock)
     os.makedirs(os.path.dirname(cfg["lk"]), exist_ok=True)
     lkfd = os.open(cfg["lk"], os.O_RDWR | os.O_CREAT, 0o640)
+    C.fix_owner(cfg["lk"])
     try:
         fcntl.lockf(lkfd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:

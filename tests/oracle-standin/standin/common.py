@@ -42,11 +42,26 @@ def oracle_home(required=True):
     return ""
 
 
+def makedirs(d):
+    """os.makedirs, giving new directories to the owner of their parent
+    when run as root (see fix_owner)."""
+    d = os.path.abspath(d)
+    if os.path.isdir(d):
+        return d
+    makedirs(os.path.dirname(d))
+    try:
+        os.mkdir(d)
+    except FileExistsError:
+        return d
+    fix_owner(d)
+    return d
+
+
 def state_dir(home=None):
     d = os.environ.get("TWINARRAY_STANDIN_STATE")
     if not d:
         d = os.path.join(home or oracle_home(), "standin")
-    os.makedirs(d, exist_ok=True)
+    makedirs(d)
     return d
 
 
@@ -56,7 +71,7 @@ def tns_admin(home):
 
 def faults_dir(sdir):
     d = os.path.join(sdir, "faults")
-    os.makedirs(d, exist_ok=True)
+    makedirs(d)
     return d
 
 
@@ -89,12 +104,26 @@ class Lock:
 
     def __enter__(self):
         self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+        fix_owner(self.path)
         fcntl.flock(self.fd, fcntl.LOCK_EX)
         return self
 
     def __exit__(self, *a):
         fcntl.flock(self.fd, fcntl.LOCK_UN)
         os.close(self.fd)
+
+
+def fix_owner(path):
+    """When root writes into a state directory owned by the Oracle owner,
+    give the file to that owner so that the owner can still update it."""
+    if os.geteuid() != 0:
+        return
+    try:
+        st = os.stat(os.path.dirname(os.path.abspath(path)))
+        if st.st_uid != 0:
+            os.lchown(path, st.st_uid, st.st_gid)
+    except OSError:
+        pass
 
 
 def read_json(path, default=None):
@@ -115,6 +144,7 @@ def write_json(path, data, sync=False):
         if sync:
             f.flush()
             os.fsync(f.fileno())
+    fix_owner(tmp)
     os.replace(tmp, path)
     if sync:
         dfd = os.open(os.path.dirname(path) or ".", os.O_RDONLY)
@@ -358,11 +388,12 @@ def python_link(sdir, name):
     """A symlink named NAME to the Python interpreter inside the state
     directory, so that an exec of it gets comm=NAME from the kernel."""
     d = os.path.join(sdir, "exe")
-    os.makedirs(d, exist_ok=True)
+    makedirs(d)
     p = os.path.join(d, name)
     if not os.path.islink(p):
         try:
             os.symlink(os.path.realpath(sys.executable or "/usr/bin/python3"), p)
+            fix_owner(p)
         except FileExistsError:
             pass
     return p

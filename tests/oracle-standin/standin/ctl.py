@@ -5,6 +5,7 @@ usage: standin-ctl [--home DIR] [--sid SID] COMMAND ...
                          sqlplus: every connect/statement blocks forever
                          listener: tnslsnr stops answering (clients block)
                          commit: COMMIT blocks (frozen storage)
+  slow sqlplus SECONDS   every connect/statement takes SECONDS longer
   crash instance         kill -9 PMON (the instance dies, leftovers remain)
   crash listener [NAME]  kill -9 the tnslsnr process
   kill-bg NAME           kill -9 one background process (smon, lgwr, ...)
@@ -28,7 +29,7 @@ from . import db as D
 from . import instance as I
 from . import listener as L
 
-FAULTS = ("hang-sqlplus", "hang-lsnrctl", "hang-tnsping", "hang-listener", "hang-commit",
+FAULTS = ("slow-sqlplus", "hang-sqlplus", "hang-lsnrctl", "hang-tnsping", "hang-listener", "hang-commit",
           "refuse-logins")
 
 
@@ -68,6 +69,7 @@ def main():
         with open(os.path.join(fdir, name), "w") as f:
             f.write(content)
         os.chmod(os.path.join(fdir, name), 0o666)
+        C.fix_owner(os.path.join(fdir, name))
 
     if cmd == "hang":
         what = args[0] if args else "sqlplus"
@@ -75,6 +77,12 @@ def main():
             print("standin-ctl: cannot hang %s" % what, file=sys.stderr)
             return 2
         setf("hang-" + what, "ignore-term" if "--ignore-term" in flags else "")
+        return 0
+    if cmd == "slow":
+        if len(args) != 2 or args[0] != "sqlplus":
+            print("standin-ctl: usage: slow sqlplus SECONDS", file=sys.stderr)
+            return 2
+        setf("slow-sqlplus", str(float(args[1])))
         return 0
     if cmd == "refuse-logins":
         code = args[0] if args else "1017"

@@ -27,11 +27,12 @@ def inst_path(sdir, sid):
 
 
 def alert(sdir, sid, msg):
-    d = os.path.join(sdir, "trace")
-    os.makedirs(d, exist_ok=True)
+    d = C.makedirs(os.path.join(sdir, "trace"))
     try:
-        with open(os.path.join(d, "alert_%s.log" % sid), "a") as f:
+        p = os.path.join(d, "alert_%s.log" % sid)
+        with open(p, "a") as f:
             f.write("%s\n%s\n" % (time.strftime("%Y-%m-%dT%H:%M:%S"), msg))
+        C.fix_owner(p)
     except OSError:
         pass
 

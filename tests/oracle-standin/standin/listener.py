@@ -70,8 +70,7 @@ def listener_config(home, name):
 
 
 def ipc_path(sdir, key):
-    d = os.path.join(sdir, "ipc")
-    os.makedirs(d, exist_ok=True)
+    d = C.makedirs(os.path.join(sdir, "ipc"))
     return os.path.join(d, "s" + key)
 
 
@@ -255,12 +254,11 @@ def _lsnr_exe(home, sdir):
 def start_listener(home, sdir, name, eps, static, pfile):
     """Start tnslsnr; returns (report dict)."""
     exe, argv0 = _lsnr_exe(home, sdir)
-    rundir = os.path.join(sdir, "run", "lsnr-" + name)
-    os.makedirs(rundir, exist_ok=True)
+    rundir = C.makedirs(os.path.join(sdir, "run", "lsnr-" + name))
     r, w = os.pipe()
     log = os.path.join(sdir, "diag", "tnslsnr", socket.gethostname(), name.lower(), "alert",
                        "log.xml")
-    os.makedirs(os.path.dirname(log), exist_ok=True)
+    C.makedirs(os.path.dirname(log))
     cfg = {"name": name, "home": home, "sdir": sdir, "ready_fd": w, "endpoints": eps,
            "static": static, "params_file": pfile, "log": log}
     # Python runs the file named like the listener (its first argument)
@@ -269,6 +267,7 @@ def start_listener(home, sdir, name, eps, static, pfile):
     with open(os.path.join(rundir, name), "w") as f:
         f.write("import sys\nsys.path.insert(0, %r)\nfrom standin import listener\n"
                 "listener.tnslsnr_main(%r)\n" % (C.LIBDIR, json.dumps(cfg)))
+    C.fix_owner(os.path.join(rundir, name))
     env = C.clean_env({"ORACLE_HOME": home})
     pid = os.fork()
     if pid == 0:

@@ -176,9 +176,15 @@ class Session:
             return False
         return True
 
+    def _slow(self):
+        f = C.fault(self.sdir, "slow-sqlplus")
+        if f:
+            time.sleep(float(f))
+
     def _connect(self, user, pw, alias, role):
         if C.fault(self.sdir, "hang-sqlplus") is not None:
             C.hang_forever(C.fault(self.sdir, "hang-sqlplus") == "ignore-term")
+        self._slow()
         if alias:
             from . import listener as L
             self.sid = L.check_alias_for_connect(self.home, alias, self.sdir)
@@ -356,6 +362,7 @@ class Session:
             return self.sqlerror(3114)
         if C.fault(self.sdir, "hang-sqlplus") is not None:
             C.hang_forever(C.fault(self.sdir, "hang-sqlplus") == "ignore-term")
+        self._slow()
         try:
             with C.Lock(self.sdir):
                 res = self.engine.execute(text)
@@ -664,7 +671,7 @@ class Session:
             self.out(trace)
         elif sub == "ipc":
             inst = I.Inst(self.home, self.sdir, self.sid)
-            os.makedirs(os.path.dirname(trace), exist_ok=True)
+            C.makedirs(os.path.dirname(trace))
             with open(trace, "w") as f:
                 # layout read by resource-agents' oracle parseipc()
                 f.write("Dump of unix-generic skgm context\n")
