@@ -21,12 +21,17 @@ def _raise_stop(signum, frame):
 
 def child_main(cfg):
     cfg = json.loads(cfg)
-    C.set_comm(cfg["name"])
+    child_body(cfg["name"], cfg["ppid"], cfg["ready_fd"])
+
+
+def child_body(name, ppid, ready_fd):
+    C.set_comm(name)
     C.set_pdeathsig(signal.SIGKILL)
-    if os.getppid() != cfg["ppid"]:
+    if os.getppid() != ppid:
         os._exit(1)
-    os.write(cfg["ready_fd"], b"1")
-    os.close(cfg["ready_fd"])
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    os.write(ready_fd, b"1")
+    os.close(ready_fd)
     while True:
         signal.pause()
 
@@ -49,6 +54,7 @@ def pmon_main(cfg):
     if cfg.get("shmid") is not None:
         C.shm_attach(cfg["shmid"])
     r, w = os.pipe()
+    cfg_ppid = os.getpid()
     children = {}
     env = C.clean_env({"ORACLE_SID": sid, "ORACLE_HOME": cfg["home"]})
     for name in I.BG_PROCS[1:]:
@@ -60,6 +66,17 @@ def pmon_main(cfg):
         if pid == 0:
             try:
                 os.close(r)
+                signal.signal(signal.SIGUSR2, signal.SIG_DFL)
+                # cheap path: a forked copy of PMON renamed in place (all
+                # names ora_XXXX_SID have the same length); else exec
+                if C.rename_argv_in_place(argv0):
+                    for fd in range(3, 1024):   # not PMON's pipe to sqlplus, lock...
+                        if fd != w:
+                            try:
+                                os.close(fd)
+                            except OSError:
+                                pass
+                    child_body(argv0, cfg_ppid, w)
                 C.exec_named(cfg["exe"], [argv0], code, env, pass_fds=(w,))
             finally:
                 os._exit(1)

@@ -380,6 +380,24 @@ def set_comm(name):
     _libc.prctl(PR_SET_NAME, ctypes.c_char_p(name[:15].encode()), 0, 0, 0)
 
 
+def rename_argv_in_place(name):
+    """Overwrite this process's argument area with NAME when it fits exactly
+    (same length as the original single argument), so that
+    /proc/self/cmdline becomes exactly NAME. Returns True on success."""
+    try:
+        with open("/proc/self/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        # fields[0] is field 3 (state); arg_start/arg_end are fields 48/49
+        start, end = int(fields[45]), int(fields[46])
+    except (OSError, IndexError, ValueError):
+        return False
+    data = name.encode() + b"\0"
+    if end - start != len(data):
+        return False
+    ctypes.memmove(start, data, len(data))
+    return proc_cmdline(os.getpid()) == [name.encode()]
+
+
 def set_pdeathsig(sig=signal.SIGKILL):
     _libc.prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0)
 
