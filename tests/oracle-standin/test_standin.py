@@ -373,10 +373,17 @@ class TestUsersAndWrites(Base):
         self.assertEqual(self.h.q("select logins from v$instance;"), ["ALLOWED"])
         self.h.sql("alter system suspend;\n")
         self.assertEqual(self.h.q("select database_status from v$instance;"), ["SUSPENDED"])
-        with self.assertRaises(subprocess.TimeoutExpired):   # I/O suspended: commit blocks
-            self.h.sql("insert into t values (1);\ncommit;\n",
-                       connect="connect monuser/Pw_1-x", timeout=1.5)
+        # I/O suspended: the commit blocks (queries do not) until RESUME
+        p = subprocess.Popen(["sqlplus", "-S", "/nolog"], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True, env=self.h.env)
+        p.stdin.write("connect monuser/Pw_1-x\ninsert into t values (1);\ncommit;\n")
+        p.stdin.close()
+        time.sleep(1)
+        self.assertIsNone(p.poll())
+        self.assertEqual(self.h.q("select status from v$instance;"), ["OPEN"])
         self.h.sql("alter system resume;\n")
+        p.wait(10)
+        self.assertIn("Commit complete.", p.stdout.read())
         self.assertEqual(self.h.q("select database_status from v$instance;"), ["ACTIVE"])
         r = self.h.sql("insert into t values (1);\ncommit;\n", connect="connect monuser/Pw_1-x")
         self.assertIn("Commit complete.", r.stdout)
@@ -469,7 +476,11 @@ class TestFaults(Base):
         self.h.ctl("hang", "commit")
         with self.assertRaises(subprocess.TimeoutExpired):
             self.h.sql("insert into system.t values (1);\ncommit;\n", timeout=1)
+        # frozen writes do not block reads (the depth-10 monitor still answers)
+        self.assertEqual(self.h.q("select status from v$instance;"), ["OPEN"])
         self.h.ctl("clear")
+        self.assertIn("Commit complete.",
+                      self.h.sql("insert into system.t values (1);\ncommit;\n").stdout)
 
 
 class TestSqlplusFormats(Base):

@@ -158,7 +158,25 @@ class Engine:
         if handler is None:
             raise OraError(D.MSG[900], pos=0)
         inst = self.live_inst()
-        return handler(p, inst)
+        if kw in ("SELECT", "INSERT", "UPDATE", "DELETE", "ROLLBACK"):
+            return handler(p, inst)
+        # statements that write: wait for frozen/suspended I/O first (without
+        # holding any lock), then serialise the read-modify-write of the files
+        if kw != "ALTER" or self.s.pending is not None:
+            self.wait_io(inst)
+        with C.Lock(self.s.sdir, "db.lock"):
+            self._locked = True
+            try:
+                return handler(p, inst)
+            finally:
+                self._locked = False
+
+    _locked = False
+
+    def wait_io(self, inst):
+        if C.fault(self.s.sdir, "hang-commit") is not None:
+            C.hang_forever()
+        self.check_suspended(inst)
 
     # -- queries -------------------------------------------------------------
     def resolve(self, p, inst):
@@ -536,10 +554,14 @@ class Engine:
         if self.s.pending is None:
             return
         inst = inst or self.live_inst()
-        fault = C.fault(self.s.sdir, "hang-commit")
-        if fault is not None:
-            C.hang_forever()
-        self.check_suspended(inst)
+        if not self._locked:
+            self.wait_io(inst)
+            with C.Lock(self.s.sdir, "db.lock"):
+                self._locked = True
+                try:
+                    return self.commit(inst)
+                finally:
+                    self._locked = False
         database = self.database(inst)
         ctl = database.read_control()
         data = database.user_data(ctl)
@@ -574,7 +596,6 @@ class Engine:
         return database, ctl, database.dictionary(ctl)
 
     def _save_dict(self, inst, database, ctl, dic):
-        self.check_suspended(inst)
         database.write_df(ctl, "SYSTEM", dic)
 
     def _password(self, p):
@@ -738,7 +759,6 @@ class Engine:
         database.datafile(ctl, ts)
         data = database.user_data(ctl)
         data.setdefault("tables", {})[full] = {"columns": cols, "rows": [], "tablespace": ts}
-        self.check_suspended(inst)
         database.write_df(ctl, "USERS", data)
         return ("msg", "Table created.")
 

@@ -364,8 +364,7 @@ class Session:
             C.hang_forever(C.fault(self.sdir, "hang-sqlplus") == "ignore-term")
         self._slow()
         try:
-            with C.Lock(self.sdir):
-                res = self.engine.execute(text)
+            res = self.engine.execute(text)
         except OraError as e:
             self.error_block(e, text)
             self.out()
