@@ -314,6 +314,28 @@ class UdpHubTest(unittest.TestCase):
                 s.close()
 
 
+class OcfTesterJudgeTest(unittest.TestCase):
+    DTD_FAIL = ("Beginning tests for /x...\n-:2: validity error : Validation failed: no DTD found !\n"
+                "* rc=4: Your agent produces meta-data which does not conform to ra-api-1.dtd\n"
+                "* Your agent does not support the notify action (optional)\n"
+                "Tests failed: /x failed 1 tests\n")
+
+    def test_dtd_only(self):
+        from twinlab.scenarios import judge_ocf_tester
+        checks, dtd_only = judge_ocf_tester(1, self.DTD_FAIL)
+        self.assertTrue(dtd_only)
+        self.assertEqual(len(checks), 1)
+
+    def test_other_failures_are_not_excused(self):
+        from twinlab.scenarios import judge_ocf_tester
+        out = self.DTD_FAIL.replace("failed 1 tests", "failed 2 tests") + \
+            "* rc=1: Monitoring a stopped resource should return 7\n"
+        checks, dtd_only = judge_ocf_tester(1, out)
+        self.assertFalse(dtd_only)
+        self.assertEqual(len(checks), 2)
+        self.assertEqual(judge_ocf_tester(0, "/x passed all tests\n"), ([], False))
+
+
 class ReportTest(unittest.TestCase):
     def test_json_and_text(self):
         rs = [report.ScenarioResult("boot", True, {"boot_s": 12.5}, seconds=13),

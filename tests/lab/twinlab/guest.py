@@ -204,6 +204,9 @@ class Guest:
                "-device", "virtio-serial-pci",
                "-chardev", "socket,id=ctl,path=%s,server=on,wait=off" % self.ctl_path,
                "-device", "virtserialport,chardev=ctl,name=ctl"]
+        if lab.stage:  # its own read-only share: host paths like /tmp are shadowed in the guest
+            cmd += ["-fsdev", "local,id=labstage,path=%s,security_model=none,readonly=on" % lab.stage,
+                    "-device", "virtio-9p-pci,fsdev=labstage,mount_tag=labstage"]
         cmd += lab.layout.qemu_args()
         if self.net:
             relay_port, local_port = self.net
@@ -213,7 +216,7 @@ class Guest:
         return cmd
 
     def write_env(self):
-        env = {"LAB_HOSTNAME": self.name, "LAB_DIR": LAB_DIR, "LAB_STAGE": self.lab.stage or "",
+        env = {"LAB_HOSTNAME": self.name, "LAB_DIR": LAB_DIR, "LAB_STAGE": "yes" if self.lab.stage else "",
                "LAB_MODULES": GUEST_MODULES}
         env.update(self.extra_env)
         with open(os.path.join(self.share, "guest.env"), "w") as f:

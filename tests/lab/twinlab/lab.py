@@ -150,7 +150,10 @@ def install_stage(build_dir, stage_dir):
         cmd = ["make", "-C", build_dir, "install", "DESTDIR=" + stage_dir]
     else:
         raise RuntimeError("%s is neither a CMake nor an automake build directory" % build_dir)
-    subprocess.run(cmd, env=env, check=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    r = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if r.returncode != 0:
+        raise RuntimeError("installing %s into the stage failed (is the build up to date?):\n%s"
+                           % (build_dir, r.stdout[-3000:]))
     return stage_dir
 
 
