@@ -108,9 +108,16 @@ class Base(unittest.TestCase):
         self.addCleanup(self.h.cleanup)
 
     def inst_procs(self):
-        return {cl[0]: pid for pid, cl in procs_named("ora_").items()
-                if cl[0].endswith("_" + self.h.sid)
-                and self.h.home in open("/proc/%d/environ" % pid, "rb").read().decode()}
+        res = {}
+        for pid, cl in procs_named("ora_").items():
+            try:
+                with open("/proc/%d/environ" % pid, "rb") as f:
+                    env = f.read().decode(errors="replace")
+            except OSError:
+                continue
+            if cl[0].endswith("_" + self.h.sid) and "ORACLE_HOME=%s\0" % self.h.home in env:
+                res[cl[0]] = pid
+        return res
 
 
 class TestInstance(Base):
@@ -257,6 +264,27 @@ class TestCrash(Base):
         self.h.ctl("crash", "instance")
         self.assertIn("Database opened.", self.h.startup("force").stdout)
         self.assertEqual(len(self.inst_procs()), 5)
+
+    def test_sqlplus_killed_during_startup_leaves_a_running_instance(self):
+        # the processes are there even though no state was recorded: ORA-01081
+        p = subprocess.Popen(["sqlplus", "-S", "/nolog"], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True, env=self.h.env)
+        p.stdin.write("connect / as sysdba\nstartup nomount\n")
+        p.stdin.close()
+        deadline = time.time() + 10
+        while "ora_ckpt_TSTB" not in self.inst_procs() and time.time() < deadline:
+            time.sleep(0.01)
+        p.kill()
+        p.wait()
+        try:    # whether or not sqlplus got to record them
+            os.unlink(os.path.join(self.h.home, "standin", "inst-TSTB.json"))
+        except FileNotFoundError:
+            pass
+        self.assertEqual(len(self.inst_procs()), 5)
+        self.assertIn("ORA-01081", self.h.startup().stdout)
+        self.assertIn("ORACLE instance shut down.", self.h.sql("shutdown abort\n").stdout)
+        self.assertEqual(self.inst_procs(), {})
+        self.assertIn("Database opened.", self.h.startup().stdout)
 
     def test_death_of_smon_terminates_instance(self):
         self.h.startup()

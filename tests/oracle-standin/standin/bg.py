@@ -94,8 +94,11 @@ def pmon_main(cfg):
     for pid, name in children.items():
         procs.append({"name": "ora_%s_%s" % (name, sid), "pid": pid,
                       "starttime": C.proc_starttime(pid)})
-    os.write(ready_fd, json.dumps({"pmon": procs[0], "procs": procs,
-                                   "ok": got == len(children)}).encode())
+    try:    # the sqlplus that started us may be gone (killed by a timeout)
+        os.write(ready_fd, json.dumps({"pmon": procs[0], "procs": procs,
+                                       "ok": got == len(children)}).encode())
+    except OSError:
+        pass
     os.close(ready_fd)
     I.alert(cfg["sdir"], sid, "PMON started with pid=2, OS id=%d" % os.getpid())
     try:

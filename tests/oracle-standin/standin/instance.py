@@ -73,11 +73,18 @@ class Inst:
         return bool(self.st) and os.path.exists(lk) and C.shm_exists(shmid)
 
     def alive_procs(self):
+        """PIDs of this instance's processes: those recorded in the state
+        and any other ora_*_SID process of this ORACLE_HOME (e.g. left by a
+        sqlplus killed during STARTUP before it recorded them)."""
         res = []
         for p in self.st.get("procs", []):
             if C.proc_alive(p["pid"], p["starttime"], p["name"]):
                 res.append(p["pid"])
+        for pid in stray_procs(self.home, self.sid):
+            if pid not in res:
+                res.append(pid)
         return res
+
 
     def save(self):
         C.write_json(inst_path(self.sdir, self.sid), self.st)
@@ -159,6 +166,10 @@ def cleanup_leftovers(inst):
     """Release the SGA and forget the instance. The lock file stays, as
     Oracle's does (it is only unlocked)."""
     C.shm_remove(inst.st.get("shmid"))
+    if not inst.st.get("shmid"):
+        old = C.shm_get(C.sga_key(inst.home, inst.sid))
+        if old is not None:
+            C.shm_remove(old)
     try:
         os.unlink(inst_path(inst.sdir, inst.sid))
     except OSError:
@@ -173,3 +184,23 @@ def create_sga(home, sid):
     if old is not None:
         C.shm_remove(old)
     return C.shm_get(key, create=True)
+
+
+def stray_procs(home, sid):
+    res = []
+    suffix = ("_%s" % sid).encode()
+    want = ("ORACLE_HOME=%s" % home).encode()
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        cl = C.proc_cmdline(int(d))
+        if len(cl) != 1 or not cl[0].startswith(b"ora_") or not cl[0].endswith(suffix):
+            continue
+        try:
+            with open("/proc/%s/environ" % d, "rb") as f:
+                env = f.read().split(b"\0")
+        except OSError:
+            continue
+        if want in env and C.proc_starttime(int(d)) is not None:
+            res.append(int(d))
+    return res

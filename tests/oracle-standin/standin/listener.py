@@ -173,10 +173,14 @@ def tnslsnr_main(cfg):
         os.write(ready, json.dumps({"ok": False, "errno": e.errno, "ep": ep}).encode())
         os._exit(1)
     start = time.time()
-    os.write(ready, json.dumps({"ok": True, "pid": os.getpid(),
-                                "starttime": C.proc_starttime(os.getpid()),
-                                "start": start}).encode())
+    try:    # lsnrctl may have been killed meanwhile
+        os.write(ready, json.dumps({"ok": True, "pid": os.getpid(),
+                                    "starttime": C.proc_starttime(os.getpid()),
+                                    "start": start}).encode())
+    except OSError:
+        pass
     os.close(ready)
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     while True:
         if C.fault(sdir, "hang-listener") is not None:
             time.sleep(0.2)

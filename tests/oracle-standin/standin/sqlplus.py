@@ -610,9 +610,8 @@ class Session:
         abort = how == "ABORT"
         if not inst.running:
             if abort:
-                if inst.st:
-                    I.stop_processes(inst, abort=True)
-                    I.cleanup_leftovers(inst)
+                I.stop_processes(inst, abort=True)
+                I.cleanup_leftovers(inst)
                 self.out("ORACLE instance shut down.")
             else:
                 self.out(D.MSG[1034])
