@@ -4,7 +4,6 @@ locking, /proc process checks, the spawning of Oracle-named processes.
 Nothing here talks to a real Oracle; see README.md for the model.
 """
 import ctypes
-import errno
 import fcntl
 import json
 import os

@@ -8,8 +8,6 @@ import json
 import os
 import select
 import signal
-import socket
-import sys
 import time
 
 from . import common as C

@@ -318,6 +318,24 @@ def lsnr_running(sdir, name):
     return None
 
 
+def answers(sdir, eps):
+    """Does a listener answer on one of EPS? (what lsnrctl start checks)"""
+    for ep in eps:
+        try:
+            s = connect_ep(sdir, ep, timeout=2)
+        except OSError:
+            continue
+        try:
+            s.settimeout(2)
+            if request(s, "PING").startswith("OK"):
+                return True
+        except OSError:
+            pass
+        finally:
+            s.close()
+    return False
+
+
 def print_status(st):
     out("STATUS of the LISTENER")
     out("------------------------")
@@ -400,6 +418,8 @@ def lsnrctl_cmd(home, sdir, cmd, name):
     with C.Lock(sdir, "lsnr-%s.lock" % name):
         running = lsnr_running(sdir, name)
         if cmd == "start":
+            if not running and answers(sdir, eps):
+                running = True   # started, but not recorded (lsnrctl killed?)
             if running:
                 out("TNS-01106: Listener using listener name %s has already been started"
                     % name)

@@ -1,10 +1,9 @@
 """A very small SQL engine: the statements the agents send (see README.md),
 with Oracle's error codes. Not a general SQL implementation."""
 import re
-import socket
 import time
 
-from .db import OraError, err, pw_hash
+from .db import OraError
 from . import common as C
 
 # ---------------------------------------------------------------------------

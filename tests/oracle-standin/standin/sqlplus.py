@@ -2,12 +2,8 @@
 standard input (or from an @script), keeps its own session settings, and
 prints what SQL*Plus prints. See README.md for the supported subset and for
 where each message format comes from."""
-import getpass
-import grp
 import os
-import pwd
 import re
-import socket
 import sys
 import time
 
@@ -15,7 +11,7 @@ from . import common as C
 from . import db as D
 from . import instance as I
 from .db import OraError, err
-from .engine import Engine, NUM, DATE
+from .engine import Engine
 from .sql import to_char, fmt_num, DateVal
 
 BANNER = ("\nSQL*Plus: Release %s - Production on %s\nVersion %s\n\n"
