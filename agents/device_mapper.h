@@ -57,6 +57,21 @@ class DeviceMapper {
                     std::string* err) = 0;
 };
 
+/// True when `name` is usable as a device-mapper map name (and as /dev/mapper/<name>): letters,
+/// digits and _ - . + only, at most `max_length` characters, not "control", "." or "..".
+inline bool ValidMapName(const std::string& name, size_t max_length) {
+  if (name.empty() || name.size() > max_length || name == "control" || name == "." ||
+      name == "..") {
+    return false;
+  }
+  for (char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '_' || c == '-' || c == '.' || c == '+';
+    if (!ok) return false;
+  }
+  return true;
+}
+
 /// The libdevmapper implementation (libdm_adapter.cc).
 std::unique_ptr<DeviceMapper> NewLibDeviceMapper();
 

@@ -27,17 +27,6 @@ void SleepMs(int ms) {
   nanosleep(&ts, nullptr);
 }
 
-bool ValidName(const std::string& name) {
-  if (name.empty() || name.size() > kMaxNameLength || name == "control" || name == "." ||
-      name == "..") {
-    return false;
-  }
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-' || c == '.' || c == '+';
-  });
-}
-
 bool IsPowerOfTwo(uint64_t v) { return v != 0 && (v & (v - 1)) == 0; }
 
 std::string Percent(double p) {
@@ -130,7 +119,7 @@ std::vector<ocf::ParamSpec> MirrorParams() {
 bool MirrorConfigFromParams(const ocf::Params& params, MirrorConfig* config, std::string* err) {
   MirrorConfig c;
   c.name = params.Get("name");
-  if (!ValidName(c.name)) {
+  if (!ValidMapName(c.name, kMaxNameLength)) {
     *err = "name=" + c.name + " is not a valid device-mapper name (letters, digits, _ - . + only)";
     return false;
   }
