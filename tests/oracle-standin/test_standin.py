@@ -341,6 +341,10 @@ class TestUsersAndWrites(Base):
         r = self.h.sql("", connect="connect nosess/x")
         self.assertIn("ORA-01045: user NOSESS lacks CREATE SESSION privilege; logon denied",
                       r.stdout)
+        self.h.sql('alter user "MONUSER" identified by "p@ss/w0rd";\n')
+        self.assertEqual(self.h.q("select status from v$instance;",
+                                  connect='connect "MONUSER"/"p@ss/w0rd"'), ["OPEN"])
+        self.h.sql('alter user "MONUSER" identified by "Pw_1-x";\n')
         self.h.sql('alter user "MONUSER" account lock;\n')
         self.assertIn("ORA-28000", self.h.sql("", connect="connect monuser/Pw_1-x").stdout)
         # the state never holds the password in clear

@@ -146,11 +146,13 @@ class Session:
             mm = re.match(r"^(.*?)\s+as\s+(sysdba|sysoper)\s*$", who, re.I)
             if mm:
                 who, role = mm.group(1), mm.group(2).upper()
-        user, pw, alias = who, None, None
-        if "@" in user:
-            user, alias = user.rsplit("@", 1)
-        if "/" in user:
-            user, pw = user.split("/", 1)
+        # user[/password][@alias]; user and password may be "quoted" (then
+        # they may contain / and @)
+        mm = re.match(r'^\s*("[^"]*"|[^/@"\s]*)(?:/("[^"]*"|[^@]*))?(?:@(\S+))?\s*$', who)
+        if mm:
+            user, pw, alias = mm.group(1), mm.group(2), mm.group(3)
+        else:
+            user, pw, alias = who, None, None
         user = user.strip()
         if user.startswith('"') and user.endswith('"') and len(user) >= 2:
             user = user[1:-1]
