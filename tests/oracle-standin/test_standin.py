@@ -276,6 +276,7 @@ class TestCrash(Base):
             time.sleep(0.01)
         p.kill()
         p.wait()
+        p.stdout.close()
         try:    # whether or not sqlplus got to record them
             os.unlink(os.path.join(self.h.home, "standin", "inst-TSTB.json"))
         except FileNotFoundError:
@@ -415,7 +416,8 @@ class TestUsersAndWrites(Base):
         self.assertEqual(self.h.q("select status from v$instance;"), ["OPEN"])
         self.h.sql("alter system resume;\n")
         p.wait(10)
-        self.assertIn("Commit complete.", p.stdout.read())
+        with p.stdout:
+            self.assertIn("Commit complete.", p.stdout.read())
         self.assertEqual(self.h.q("select database_status from v$instance;"), ["ACTIVE"])
         r = self.h.sql("insert into t values (1);\ncommit;\n", connect="connect monuser/Pw_1-x")
         self.assertIn("Commit complete.", r.stdout)
@@ -459,6 +461,7 @@ class TestFaults(Base):
         self.assertIsNone(p.poll())          # SIGTERM ignored
         p.kill()
         self.assertEqual(p.wait(5), -signal.SIGKILL)
+        p.stdin.close()
         self.h.ctl("clear")
         self.assertIn("Connected to an idle instance.", self.h.sql("").stdout)
 
@@ -660,6 +663,7 @@ class TestSecrets(Base):
                     pass
         p.stdin.close()
         p.wait(5)
+        p.stdout.close()
         self.assertEqual(found, [])
 
 
