@@ -55,7 +55,8 @@ def scenario(name, group="storage", default=True, timeout=600):
 
 
 class Ctx:
-    def __init__(self, lab, guests, opts):
+    def __init__(self, lab, guests, opts, logdir=None):
+        self.logdir = logdir
         self.lab = lab
         self.guests = guests
         self.g = guests[0]
@@ -65,7 +66,18 @@ class Ctx:
 
     def check(self, cond, msg):
         if not cond:
+            self.snapshot()
             raise Failure(msg)
+
+    def snapshot(self):
+        """Guest state at the moment of a failure (before the scenario's clean-up changes it)."""
+        if not self.logdir:
+            return
+        for g in self.guests:
+            try:
+                g.collect_logs(os.path.join(self.logdir, "at-failure"))
+            except Exception as e:
+                print("       .. no snapshot of %s: %s" % (g.name, e))
 
     def note(self, msg):
         self.notes.append(msg)
@@ -311,9 +323,14 @@ def sc_path_loss(ctx):
         f.write(os.urandom(16 * MIB))
     try:
         g.path_down("dA0")
-        r = g.run(["dmsetup", "status", "arrayA"], check=True)
-        active = [p for p in dmstatus.mpath_paths(r.out) if p[1] == "A"]
-        ctx.check(len(active) == 1, "expected 1 active path after removing dA0: %r" % r.out)
+
+        def one_active():
+            r = g.run(["dmsetup", "status", "arrayA"], check=True)
+            return len([p for p in dmstatus.mpath_paths(r.out) if p[1] == "A"]) == 1
+        # multipathd handles the removal uevent asynchronously
+        t0 = time.monotonic()
+        wait_until(one_active, 30, interval=0.2, what="arrayA down to 1 active path")
+        ctx.figures["path_removed_seen_s"] = round(time.monotonic() - t0, 2)
         w = labtool(g, ["write", "--dev", "/dev/mapper/arrayA", "--src", "/lab/path-loss.bin",
                         "--offset-mib", "64"])
         ctx.check(w["errors"] == 0, "write error with one path left: %s" % w.get("error"))
@@ -625,6 +642,7 @@ def sc_mirror_stale_leg(ctx):
 # ocf-tester parameters per agent installed under resource.d/twinarray (add new agents here)
 OCF_TESTER_PARAMS = {
     "mirror": ["name=twin0", "leg_a=/dev/mapper/arrayA", "leg_b=/dev/mapper/arrayB"],
+    "mpath": ["maps=A:arrayA B:arrayB"],
 }
 OCF_RNG = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(LAB_DIR))), "shared",
                        "schemas", "ocf-ra-api-1.1.rng")
@@ -773,7 +791,7 @@ def run_all(lab, chosen, opts, results_dir):
                         g.stop()
                     lab.reset_storage()
                     guests = GROUPS[group](lab)
-                ctx = Ctx(lab, guests, opts)
+                ctx = Ctx(lab, guests, opts, logdir=os.path.join(results_dir, sc.name))
                 sc.fn(ctx)
                 res = ScenarioResult(sc.name, True, ctx.figures, notes=ctx.notes)
             except Skip as e:
