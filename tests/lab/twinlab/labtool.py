@@ -9,6 +9,10 @@
       O_DIRECT writes of FILE to DEV at N MiB, each followed by nothing else; records the
       longest single write (the stall) and any error.
       -> {"bytes", "seconds", "max_write_ms", "errors", "error"}
+  labtool.py exec-cost [--repeat N] -- ARGV...
+      runs ARGV N times; wall time and forks it made (the kernel's fork counter in /proc/stat,
+      minus labtool's own spawn; forks_min is robust against other activity in the guest)
+      -> {"rcs", "median_ms", "min_ms", "forks_min", "forks_max"}
 """
 import argparse
 import json
@@ -94,6 +98,31 @@ def cmd_write(a):
     return 0 if errors == 0 else 1
 
 
+def forks_since_boot():
+    with open("/proc/stat") as f:
+        for line in f:
+            if line.startswith("processes "):
+                return int(line.split()[1])
+    raise RuntimeError("no 'processes' line in /proc/stat")
+
+
+def cmd_exec_cost(a):
+    """Wall time and forks (system-wide fork counter delta minus our own spawn) of a command."""
+    times, forks, rcs = [], [], []
+    for _ in range(a.repeat):
+        f0 = forks_since_boot()
+        t0 = time.monotonic()
+        r = subprocess.run(a.argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        times.append(time.monotonic() - t0)
+        forks.append(forks_since_boot() - f0 - 1)
+        rcs.append(r.returncode)
+    times.sort()
+    print(json.dumps({"rcs": rcs, "median_ms": round(times[len(times) // 2] * 1000, 1),
+                      "min_ms": round(times[0] * 1000, 1), "forks_min": min(forks),
+                      "forks_max": max(forks)}))
+    return 0
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -107,8 +136,11 @@ def main():
     w.add_argument("--src", required=True)
     w.add_argument("--offset-mib", type=int, default=0)
     w.add_argument("--chunk-kib", type=int, default=1024)
+    c = sub.add_parser("exec-cost")
+    c.add_argument("--repeat", type=int, default=5)
+    c.add_argument("argv", nargs="+")
     a = p.parse_args()
-    return cmd_resync(a) if a.cmd == "resync" else cmd_write(a)
+    return {"resync": cmd_resync, "write": cmd_write, "exec-cost": cmd_exec_cost}[a.cmd](a)
 
 
 if __name__ == "__main__":
