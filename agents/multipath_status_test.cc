@@ -37,6 +37,18 @@ TEST_CASE("multipath status: service-time selector info per path") {
   CHECK(s.ActivePaths() == 2);
 }
 
+TEST_CASE("multipath status: as seen in the lab (multipath-tools 0.9 default service-time)") {
+  MpathStatus s;
+  std::string err;
+  REQUIRE(ParseMpathStatus("2 0 0 0 1 1 A 0 2 2 8:32 A 0 0 1 8:48 F 1 0 1", &s, &err));
+  CHECK(s.ActivePaths() == 1);
+  CHECK(s.FailedPaths() == std::vector<std::string>{"8:48"});
+  // Both paths of the array deleted: queueing (queue_io 1) on a map with no path group left.
+  REQUIRE(ParseMpathStatus("2 1 0 0 0 0", &s, &err));
+  CHECK(s.queue_io);
+  CHECK(s.TotalPaths() == 0);
+}
+
 TEST_CASE("multipath status: queue-length selector, two groups (ALUA), pg_init counted") {
   MpathStatus s;
   std::string err;
