@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace twinarray {
 
@@ -29,6 +30,14 @@ class BlockDevices {
   /// so a success proves the device answers now.
   virtual bool ReadDirect(const std::string& path, uint64_t offset, size_t length,
                           std::string* data, std::string* err) = 0;
+  /// What uses the device: kernel holders stacked on it by kernel name ("dm-12") and
+  /// "mounted on <dir>" for mounts. Empty when nothing does.
+  virtual bool Users(const std::string& path, std::vector<std::string>* users,
+                     std::string* err) = 0;
+  /// Overwrites `length` bytes at `offset` (multiples of 4096) with zeros, opened exclusively
+  /// with O_DIRECT, and syncs. Fails when the device is in use.
+  virtual bool WriteZeros(const std::string& path, uint64_t offset, uint64_t length,
+                          std::string* err) = 0;
 };
 
 std::unique_ptr<BlockDevices> NewRealBlockDevices();

@@ -157,6 +157,7 @@ class FakeBlockDevices : public BlockDevices {
     uint64_t size_sectors = 2097152;  // 1 GiB.
     bool readable = true;
     std::string head;  ///< First bytes; zero-filled to the read length.
+    std::vector<std::string> users;  ///< What holds it ("dm-12", "mounted on /x").
   };
 
   bool Stat(const std::string& path, BlockDeviceInfo* info, std::string*) override {
@@ -184,6 +185,28 @@ class FakeBlockDevices : public BlockDevices {
     return true;
   }
 
+  bool Users(const std::string& path, std::vector<std::string>* users, std::string* err) override {
+    auto it = devices.find(path);
+    if (it == devices.end() || !it->second.is_block) {
+      *err = path + " is not a block device";
+      return false;
+    }
+    *users = it->second.users;
+    return true;
+  }
+  bool WriteZeros(const std::string& path, uint64_t offset, uint64_t length,
+                  std::string* err) override {
+    writes.push_back("zero " + path + " " + std::to_string(offset) + " " + std::to_string(length));
+    auto it = devices.find(path);
+    if (it == devices.end() || !it->second.readable) {
+      *err = "cannot write zeros to " + path + ": Input/output error";
+      return false;
+    }
+    std::string& head = it->second.head;
+    for (uint64_t i = offset; i < offset + length && i < head.size(); ++i) head[i] = '\0';
+    return true;
+  }
+
   void Add(const std::string& path, uint32_t minor, std::string head = {}) {
     Device d;
     d.minor = minor;
@@ -193,6 +216,7 @@ class FakeBlockDevices : public BlockDevices {
 
   std::map<std::string, Device> devices;
   std::vector<std::string> reads;
+  std::vector<std::string> writes;  ///< WriteZeros calls: "zero <path> <offset> <length>".
 };
 
 class FakeClusterRecord : public ClusterRecord {

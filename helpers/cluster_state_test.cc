@@ -1,0 +1,78 @@
+#include "cluster_state.h"
+
+#include <doctest/doctest.h>
+
+#include "admin_world.h"
+#include "multipath_paths.h"
+
+namespace twinarray {
+
+TEST_CASE("crm_mon XML: nodes, quorum, group placement, fencing and events") {
+  ClusterState s;
+  std::string err;
+  REQUIRE(ParseCrmMonXml(CrmMonXml("node2", true,
+                                   "<failures><failure op_key=\"p-ora_monitor_30000\" "
+                                   "node=\"node2\" exitstatus=\"error\" exitreason=\"down\" "
+                                   "last-rc-change=\"t1\"/></failures>"),
+                         &s, &err));
+  CHECK(s.reachable);
+  CHECK(s.quorum);
+  CHECK(s.dc == "node1");
+  CHECK(s.stonith_enabled);
+  REQUIRE(s.nodes.size() == 2);
+  CHECK(s.nodes[0].is_dc);
+  const ClusterResource* mirror = s.FindResource("p-mirror");
+  REQUIRE(mirror != nullptr);
+  CHECK(mirror->group == "g-db");
+  CHECK(mirror->agent == "ocf:twinarray:mirror");
+  CHECK(mirror->nodes == std::vector<std::string>{"node2"});
+  REQUIRE(s.FindResource("p-mpath") != nullptr);  // Inside a clone.
+  CHECK(s.FencingDevices().size() == 1);
+  REQUIRE(s.events.size() == 1);
+  CHECK(s.events[0].text == "p-ora_monitor_30000 error: down");
+}
+
+TEST_CASE("crm_mon XML: a cluster that is not running, and garbage") {
+  ClusterState s;
+  std::string err;
+  REQUIRE(
+      ParseCrmMonXml("<pacemaker-result><status code=\"102\" message=\"Not connected\">"
+                     "<errors><error>crm_mon: Connection to cluster failed</error></errors>"
+                     "</status></pacemaker-result>",
+                     &s, &err));
+  CHECK_FALSE(s.reachable);
+  CHECK(s.error == "crm_mon: Connection to cluster failed");
+  CHECK_FALSE(ParseCrmMonXml("<pacemaker-result><summary>", &s, &err));
+  CHECK(err.find("cannot parse XML") != std::string::npos);
+  CHECK_FALSE(ParseCrmMonXml("<other/>", &s, &err));
+}
+
+TEST_CASE("CIB resources: twinarray mirrors with their parameters and group") {
+  std::vector<MirrorResource> mirrors;
+  std::string err;
+  REQUIRE(ParseMirrorResources(kCibResources, &mirrors, &err));
+  REQUIRE(mirrors.size() == 1);
+  CHECK(mirrors[0].id == "p-mirror");
+  CHECK(mirrors[0].group == "g-db");
+  CHECK(mirrors[0].params.at("OCF_RESKEY_leg_b") == "/dev/mapper/arrayB");
+  std::vector<std::string> nodes;
+  REQUIRE(
+      ParseLocateXml("<pacemaker-result><nodes resource=\"p-mirror\"><node>node2</node>"
+                     "</nodes></pacemaker-result>",
+                     &nodes, &err));
+  CHECK(nodes == std::vector<std::string>{"node2"});
+}
+
+TEST_CASE("multipath status: active and failed paths per group") {
+  PathCounts c;
+  std::string err;
+  REQUIRE(ParseMultipathPaths("2 0 0 0 2 1 A 0 1 2 8:16 A 0 0 1 E 0 1 2 8:32 F 3 0 1", &c, &err));
+  CHECK(c.active == 1);
+  CHECK(c.failed == 1);
+  CHECK(c.failed_devices == std::vector<std::string>{"8:32"});
+  REQUIRE(ParseMultipathPaths(kTwoPaths, &c, &err));
+  CHECK(c.active == 2);
+  CHECK_FALSE(ParseMultipathPaths("2 0 0 0 1 1 A 0 2 0 8:16", &c, &err));
+}
+
+}  // namespace twinarray

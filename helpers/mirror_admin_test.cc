@@ -1,0 +1,303 @@
+#include "mirror_admin.h"
+
+#include <doctest/doctest.h>
+
+#include "admin_world.h"
+
+namespace twinarray {
+namespace {
+
+MirrorAdmin Admin(AdminWorld& w, AdminOptions options = {}) {
+  MirrorView view;
+  AdminOutcome failure;
+  REQUIRE(LoadMirror("oradata", w.seams, &view, &failure));
+  return MirrorAdmin(w.seams, std::move(view), options);
+}
+
+AdminOptions Yes() {
+  AdminOptions o;
+  o.yes = true;
+  return o;
+}
+
+/// Leg B's array was replaced: a new, blank LUN behind the same multipath alias.
+void NewLunB(AdminWorld& w) {
+  w.disks.devices[kWorldLegB].readable = true;
+  w.disks.devices[kWorldLegB].head.clear();
+  w.dm.maps["arrayB"].status_params = kTwoPaths;
+  // This mirror's own leg maps hold the LUN; they do not make it "in use".
+  w.disks.devices[kWorldLegB].users = {
+      "dm-" + std::to_string(w.dm.maps["oradata-rimage_b"].info.minor),
+      "dm-" + std::to_string(w.dm.maps["oradata-rmeta_b"].info.minor)};
+}
+
+}  // namespace
+
+TEST_CASE("resolving: by resource id, by name, the only one, unknown") {
+  AdminWorld w;
+  w.InSync();
+  MirrorView view;
+  AdminOutcome failure;
+  CHECK(LoadMirror("p-mirror", w.seams, &view, &failure));
+  CHECK(LoadMirror("", w.seams, &view, &failure));
+  CHECK(view.name() == "oradata");
+  CHECK_FALSE(LoadMirror("nosuch", w.seams, &view, &failure));
+  CHECK(failure.failure == AdminFailure::kUnknownMirror);
+  CHECK(failure.message.find("no mirror named 'nosuch'") != std::string::npos);
+  CHECK(failure.message.find("oradata (resource p-mirror)") != std::string::npos);
+}
+
+TEST_CASE("resolving without a cluster: from the running map's table") {
+  AdminWorld w;
+  w.InSync();
+  w.cluster.cib_resources.clear();
+  MirrorView view;
+  AdminOutcome failure;
+  REQUIRE(LoadMirror("oradata", w.seams, &view, &failure));
+  CHECK(view.target.resource.empty());
+  // The carved leg maps lead back to the multipath maps below them (device 253:1 -> arrayA
+  // only when the numbers match; otherwise the /dev/block name).
+  CHECK(view.legs[0].device.rfind("/dev/", 0) == 0);
+  CHECK(view.legs[1].device.rfind("/dev/", 0) == 0);
+  CHECK(MirrorState(view) == "in-sync");
+}
+
+TEST_CASE("every command refuses a mirror that runs on another node; nothing changes") {
+  AdminWorld w;
+  w.InSync();
+  w.cluster.active_nodes = {"node2"};
+  const int before = w.dm.Mutations();
+  CHECK(Admin(w).Resync().failure == AdminFailure::kRefused);
+  CHECK(Admin(w).Verify().failure == AdminFailure::kRefused);
+  CHECK(Admin(w).Throttle(1000).failure == AdminFailure::kRefused);
+  CHECK(Admin(w, Yes()).ForceCurrent("A").failure == AdminFailure::kRefused);
+  const AdminOutcome r = Admin(w, Yes()).Replace("B", kWorldLegB);
+  CHECK(r.failure == AdminFailure::kRefused);
+  CHECK(r.message.find("managed by Pacemaker on node2") != std::string::npos);
+  CHECK(w.dm.Mutations() == before);
+  CHECK(w.record.writes.empty());
+}
+
+TEST_CASE("wrong leg names are data errors") {
+  AdminWorld w;
+  w.StaleLeg();
+  const AdminOutcome o = Admin(w, Yes()).ForceCurrent("C");
+  CHECK(o.failure == AdminFailure::kUnknownLeg);
+  CHECK(o.message.find("A = /dev/mapper/arrayA") != std::string::npos);
+  CHECK(Admin(w, Yes()).Replace("leg1", kWorldLegB).failure == AdminFailure::kUnknownLeg);
+}
+
+TEST_CASE("force-current: refuses without a terminal and without --yes, changes nothing") {
+  AdminWorld w;
+  w.StaleLeg();
+  const AdminOutcome o = Admin(w).ForceCurrent("A");
+  CHECK(o.failure == AdminFailure::kRefused);
+  CHECK(o.message.find("--yes") != std::string::npos);
+  CHECK(w.record.writes.empty());
+  CHECK(w.audit.lines.empty());
+}
+
+TEST_CASE("force-current: a terminal prompt; a wrong answer changes nothing") {
+  AdminWorld w;
+  w.StaleLeg();
+  w.terminal.interactive = true;
+  w.terminal.answer = "y";
+  CHECK(Admin(w).ForceCurrent("A").failure == AdminFailure::kRefused);
+  REQUIRE(w.terminal.questions.size() == 1);
+  CHECK(w.terminal.questions[0].find("every write made since leg A failed is lost") !=
+        std::string::npos);
+  CHECK(w.record.writes.empty());
+  w.terminal.answer = "yes";
+  CHECK(Admin(w).ForceCurrent("A").ok());
+  CHECK(w.record.values[kWorldKey] == "a");
+}
+
+TEST_CASE("force-current --yes: record, audit record and syslog line; the guard then lets go") {
+  AdminWorld w;
+  w.StaleLeg();
+  AdminOptions dry = Yes();
+  dry.dry_run = true;
+  CHECK(Admin(w, dry).ForceCurrent("A").ok());
+  CHECK(w.record.writes.empty());
+
+  const AdminOutcome o = Admin(w, Yes()).ForceCurrent("a");
+  REQUIRE(o.ok());
+  CHECK(w.record.values[kWorldKey] == "a");
+  CHECK(w.record.values["twinarray-oradata-override"] ==
+        "2025-11-23T12:13:20Z user=root legs=a was=b");
+  CHECK(w.audit.Contains("audit: mirror oradata: stale-leg guard overridden"));
+  CHECK(w.audit.Contains("(by root)"));
+  CHECK(o.message.find("crm_resource --cleanup --resource p-mirror") != std::string::npos);
+  MirrorView after;
+  AdminOutcome failure;
+  REQUIRE(LoadMirror("oradata", w.seams, &after, &failure));
+  CHECK(MirrorState(after) == "stopped");  // No longer blocked.
+  CHECK(Admin(w, Yes()).ForceCurrent("A").message.find("already recorded") != std::string::npos);
+}
+
+TEST_CASE("force-current refuses a running mirror and an unreadable leg") {
+  AdminWorld w;
+  w.Degraded();
+  CHECK(Admin(w, Yes()).ForceCurrent("B").failure == AdminFailure::kRefused);
+  AdminWorld s;
+  s.StaleLeg();
+  s.disks.devices[kWorldLegA].readable = false;
+  CHECK(Admin(s, Yes()).ForceCurrent("A").failure == AdminFailure::kRefused);
+  CHECK(s.record.writes.empty());
+}
+
+TEST_CASE("resync: re-adds a returned leg and waits with progress until in sync") {
+  AdminWorld w;
+  w.Degraded();
+  w.disks.devices[kWorldLegB].readable = true;  // Array B is back.
+  w.clock.on_sleep = [&w](int64_t ms) {
+    const uint64_t done = std::min<uint64_t>(2088960, static_cast<uint64_t>(ms / 1000) * 700000);
+    w.dm.maps["oradata"].status_params =
+        done >= 2088960 ? "raid1 2 AA 2088960/2088960 idle 0 0 -"
+                        : "raid1 2 Aa " + std::to_string(done) + "/2088960 recover 0 0 -";
+  };
+  AdminOptions o;
+  o.wait = true;
+  const AdminOutcome out = Admin(w, o).Resync();
+  REQUIRE_MESSAGE(out.ok(), out.message);
+  CHECK(w.dm.Count("suspend oradata") == 1);
+  CHECK(w.dm.Count("resume oradata") == 1);
+  CHECK(out.message.find("resync finished") != std::string::npos);
+  REQUIRE(!w.terminal.progress.empty());
+  CHECK(w.terminal.progress.back().rfind("resync 100.0%", 0) == 0);
+  CHECK(w.terminal.progress.back().find("[final]") != std::string::npos);
+  CHECK(w.audit.Contains("re-added"));
+}
+
+TEST_CASE("resync: a leg that does not answer is refused; in sync is nothing to do") {
+  AdminWorld w;
+  w.Degraded();
+  CHECK(Admin(w).Resync().failure == AdminFailure::kRefused);
+  CHECK(w.dm.Count("suspend") == 0);
+  AdminWorld s;
+  s.InSync();
+  CHECK(Admin(s).Resync().ok());
+  CHECK(s.dm.Count("suspend") == 0);
+}
+
+TEST_CASE("progress on a terminal draws a bar with an ETA") {
+  CHECK(ProgressLine("resync", 50.0, 51200, 9, true) ==
+        "resync [###############...............] 50.0%  50.0 MiB/s  ETA 0:00:09");
+  CHECK(ProgressLine("check", 10.0, -1, -1, false) == "check 10.0%");
+}
+
+TEST_CASE("verify: sends check, waits, reports mismatches; busy while resyncing") {
+  AdminWorld w;
+  w.InSync();
+  w.clock.on_sleep = [&w](int64_t ms) {
+    w.dm.maps["oradata"].status_params =
+        ms < 3000 ? "raid1 2 AA " + std::to_string(ms * 500) + "/2088960 check 0 0 -"
+                  : "raid1 2 AA 2088960/2088960 idle 8 0 -";
+  };
+  AdminOptions o;
+  o.wait = true;
+  const AdminOutcome out = Admin(w, o).Verify();
+  REQUIRE_MESSAGE(out.ok(), out.message);
+  CHECK(w.dm.Count("message oradata check") == 1);
+  CHECK(out.message.find("8 mismatched sectors") != std::string::npos);
+  CHECK(out.message.find("mirror-resync repair oradata") != std::string::npos);
+
+  AdminWorld r;
+  r.Resyncing();
+  CHECK(Admin(r).Verify().failure == AdminFailure::kTryLater);
+  CHECK(r.dm.Count("message") == 0);
+  AdminWorld d;
+  d.Degraded();
+  CHECK(Admin(d).Repair().failure == AdminFailure::kRefused);
+}
+
+TEST_CASE("throttle: reloads the table with the new rate and says how to keep it") {
+  AdminWorld w;
+  w.Resyncing();
+  AdminOptions dry;
+  dry.dry_run = true;
+  CHECK(Admin(w, dry).Throttle(20000).ok());
+  CHECK(w.dm.Count("load") == 0);
+  const AdminOutcome out = Admin(w).Throttle(20000);
+  REQUIRE_MESSAGE(out.ok(), out.message);
+  CHECK(w.dm.maps["oradata"].table[0].params ==
+        "raid1 5 0 region_size 1024 max_recovery_rate 20000 2 253:12 253:13 253:14 253:15");
+  CHECK(out.message.find("crm_resource --resource p-mirror --set-parameter max_recovery_rate "
+                         "--parameter-value 20000") != std::string::npos);
+  CHECK(out.message.find("pcs resource update p-mirror max_recovery_rate=20000") !=
+        std::string::npos);
+}
+
+TEST_CASE("replace: a blank new LUN is rebuilt in full from the current leg only") {
+  AdminWorld w;
+  w.Degraded();
+  NewLunB(w);
+  AdminOptions dry;
+  dry.dry_run = true;
+  const AdminOutcome plan = Admin(w, dry).Replace("B", kWorldLegB);
+  REQUIRE_MESSAGE(plan.ok(), plan.message);
+  CHECK(w.dm.Count("load") == 0);
+
+  const AdminOutcome out = Admin(w).Replace("B", kWorldLegB);
+  REQUIRE_MESSAGE(out.ok(), out.message);
+  CHECK(w.disks.writes.empty());  // Blank: nothing zeroed.
+  const std::string table = w.dm.maps["oradata"].table[0].params;
+  CHECK(table.find("rebuild 1") != std::string::npos);
+  CHECK(table.find(" - -") == std::string::npos);
+  CHECK(w.record.values[kWorldKey] == "a");
+  CHECK(w.dm.Count("remove oradata-rimage_b") == 1);
+  CHECK(w.audit.Contains("full rebuild from leg A"));
+}
+
+TEST_CASE("replace refuses: wrong direction, used device, other device, old metadata") {
+  SUBCASE("the source leg is not current per the record") {
+    AdminWorld w;
+    w.Degraded();
+    NewLunB(w);
+    w.record.values[kWorldKey] = "b";
+    CHECK(Admin(w, Yes()).Replace("B", kWorldLegB).failure == AdminFailure::kRefused);
+    CHECK(w.dm.Count("load") == 0);
+  }
+  SUBCASE("replacing the healthy leg") {
+    AdminWorld w;
+    w.Degraded();
+    NewLunB(w);
+    CHECK(Admin(w, Yes()).Replace("A", kWorldLegA).failure == AdminFailure::kRefused);
+    CHECK(w.dm.Count("load") == 0);
+  }
+  SUBCASE("device in use by something else") {
+    AdminWorld w;
+    w.Degraded();
+    NewLunB(w);
+    w.disks.devices[kWorldLegB].users.push_back("mounted on /mnt/old");
+    const AdminOutcome o = Admin(w, Yes()).Replace("B", kWorldLegB);
+    CHECK(o.failure == AdminFailure::kRefused);
+    CHECK(o.message.find("in use (held by: mounted on /mnt/old)") != std::string::npos);
+    CHECK(w.dm.Count("load") == 0);
+  }
+  SUBCASE("a device that is not the leg's") {
+    AdminWorld w;
+    w.Degraded();
+    NewLunB(w);
+    w.disks.Add("/dev/sdz", 99);
+    CHECK(Admin(w, Yes()).Replace("B", "/dev/sdz").failure == AdminFailure::kBadDevice);
+    CHECK(Admin(w, Yes()).Replace("B", "/dev/nothing").failure == AdminFailure::kNoDevice);
+    CHECK(w.dm.Count("load") == 0);
+  }
+  SUBCASE("old metadata: refused without --yes, zeroed (metadata area only) with it") {
+    AdminWorld w;
+    w.Degraded();
+    NewLunB(w);
+    w.disks.devices[kWorldLegB].head = MakeSuperblock(1, 7, 0);
+    const AdminOutcome refused = Admin(w).Replace("B", kWorldLegB);
+    CHECK(refused.failure == AdminFailure::kRefused);
+    CHECK(refused.message.find("dm-raid superblock (position 1, events 7)") != std::string::npos);
+    CHECK(w.dm.Count("load") == 0);
+    CHECK(w.disks.writes.empty());
+    const AdminOutcome out = Admin(w, Yes()).Replace("B", kWorldLegB);
+    REQUIRE_MESSAGE(out.ok(), out.message);
+    CHECK(w.disks.writes == std::vector<std::string>{"zero /dev/mapper/arrayB 0 4194304"});
+  }
+}
+
+}  // namespace twinarray

@@ -1,0 +1,18 @@
+#include "real_seams.h"
+
+namespace twinarray {
+
+std::unique_ptr<RealSeams> NewRealSeams(const ocf::Env& env) {
+  auto s = std::make_unique<RealSeams>();
+  s->dm = NewLibDeviceMapper();
+  s->disks = NewRealBlockDevices();
+  s->record = NewCrmAttributeRecord(env, kRecordCacheDir);
+  s->cluster = NewPacemakerSource(env);
+  s->clock = NewRealClock();
+  s->terminal = NewRealTerminal();
+  s->seams = AdminSeams{s->dm.get(),    s->disks.get(),    s->record.get(), s->cluster.get(),
+                        s->clock.get(), s->terminal.get(), nullptr,         CurrentUser(env)};
+  return s;
+}
+
+}  // namespace twinarray

@@ -1,0 +1,89 @@
+// In-memory fakes of the admin helpers' seams (helpers/admin_seams.h), for unit and golden tests.
+#ifndef TWINARRAY_TESTS_HELPER_FAKES_H_
+#define TWINARRAY_TESTS_HELPER_FAKES_H_
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "admin_seams.h"
+#include "cluster_state.h"
+#include "fakes.h"
+#include "ocf_log.h"
+
+namespace twinarray {
+
+/// Canned Pacemaker XML; empty strings mean "the tool failed".
+class FakeClusterSource : public ClusterSource {
+ public:
+  bool CrmMon(std::string* xml, std::string* err) override { return Give(crm_mon, xml, err); }
+  bool CibResources(std::string* xml, std::string* err) override {
+    return Give(cib_resources, xml, err);
+  }
+  bool Locate(const std::string& resource, std::string* xml, std::string* err) override {
+    std::string out = "<pacemaker-result><nodes resource=\"" + resource + "\">";
+    for (const std::string& n : active_nodes) out += "<node>" + n + "</node>";
+    out += "</nodes><status code=\"0\" message=\"OK\"/></pacemaker-result>";
+    if (cib_resources.empty()) return Give("", xml, err);
+    *xml = out;
+    return true;
+  }
+  bool LocalNode(std::string* name, std::string*) override {
+    *name = local_node;
+    return true;
+  }
+
+  std::string crm_mon;
+  std::string cib_resources;
+  std::vector<std::string> active_nodes;
+  std::string local_node = "node1";
+
+ private:
+  static bool Give(const std::string& value, std::string* xml, std::string* err) {
+    if (value.empty()) {
+      *err = "Connection to cluster failed: Connection refused";
+      return false;
+    }
+    *xml = value;
+    return true;
+  }
+};
+
+/// A clock that moves only when slept on; `on_sleep` lets a test change the world meanwhile.
+class FakeClock : public Clock {
+ public:
+  int64_t NowMs() override { return now_ms; }
+  std::time_t WallTime() override { return wall + static_cast<std::time_t>(now_ms / 1000); }
+  void SleepMs(int ms) override {
+    now_ms += ms;
+    ++sleeps;
+    if (on_sleep) on_sleep(now_ms);
+  }
+  int64_t now_ms = 0;
+  std::time_t wall = 1763900000;  // 2025-11-23T12:13:20Z
+  int sleeps = 0;
+  std::function<void(int64_t)> on_sleep;
+};
+
+class FakeTerminal : public Terminal {
+ public:
+  bool Interactive() override { return interactive; }
+  bool Confirm(const std::string& question, const std::string& expected) override {
+    questions.push_back(question);
+    return answer == expected;
+  }
+  void Progress(const std::string& line, bool final) override {
+    progress.push_back(line + (final ? " [final]" : ""));
+  }
+  bool DrawsInPlace() override { return in_place; }
+
+  bool interactive = false;
+  bool in_place = false;
+  std::string answer;
+  std::vector<std::string> questions;
+  std::vector<std::string> progress;
+};
+
+}  // namespace twinarray
+
+#endif  // TWINARRAY_TESTS_HELPER_FAKES_H_
