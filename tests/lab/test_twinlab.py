@@ -336,6 +336,24 @@ class OcfTesterJudgeTest(unittest.TestCase):
         self.assertEqual(judge_ocf_tester(0, "/x passed all tests\n"), ([], False))
 
 
+class StaleWorkdirTest(unittest.TestCase):
+    def test_only_dead_owners_unkept_are_removed(self):
+        from twinlab.lab import WORK_PREFIX, remove_stale_workdirs
+        parent = tempfile.mkdtemp()
+        dead, alive, kept, other = (os.path.join(parent, n) for n in
+                                    (WORK_PREFIX + "dead", WORK_PREFIX + "alive", WORK_PREFIX + "kept", "other"))
+        for d, pid in ((dead, 2 ** 22 + 12345), (alive, os.getpid()), (kept, 2 ** 22 + 12345),
+                       (other, 2 ** 22 + 12345)):
+            os.makedirs(d)
+            with open(os.path.join(d, "owner.pid"), "w") as f:
+                f.write("%d\n" % pid)
+        open(os.path.join(kept, "KEEP"), "w").close()
+        self.assertEqual(remove_stale_workdirs(parent), [dead])
+        self.assertEqual(sorted(os.listdir(parent)), sorted(os.path.basename(p) for p in (alive, kept, other)))
+        import shutil
+        shutil.rmtree(parent)
+
+
 class ReportTest(unittest.TestCase):
     def test_json_and_text(self):
         rs = [report.ScenarioResult("boot", True, {"boot_s": 12.5}, seconds=13),
