@@ -1,9 +1,11 @@
 #include "cluster_record.h"
 
 #include <sys/stat.h>
+#include <time.h>
 
 #include <cstdio>
 #include <fstream>
+#include <unistd.h>
 #include <sstream>
 #include <vector>
 
@@ -14,6 +16,8 @@ namespace {
 
 constexpr int kCrmAttributeTimeoutMs = 15000;
 constexpr int kCrmExitNoSuchObject = 105;  // CRM_EX_NOSUCH: the attribute is not set.
+constexpr int kCrmExitDisconnect = 102;    // CRM_EX_DISCONNECT: no cluster to talk to.
+constexpr char kUnreachableMarker[] = ".unreachable";
 constexpr char kCrmAttribute[] = "crm_attribute";
 
 class CrmAttributeRecord : public ClusterRecord {
@@ -47,18 +51,31 @@ class CrmAttributeRecord : public ClusterRecord {
     return RecordStatus::kFound;
   }
 
-  bool Write(const std::string& key, const std::string& value, std::string* err) override {
+  WriteStatus Write(const std::string& key, const std::string& value, std::string* err) override {
     std::string cached;
-    if (LoadCache(key, &cached) && cached == value) return true;
+    if (LoadCache(key, &cached) && cached == value) return WriteStatus::kWritten;
+    if (RecentlyUnreachable()) {
+      *err = "no cluster reachable (checked less than " + std::to_string(kUnreachableRetryS) +
+             " s ago)";
+      return WriteStatus::kUnreachable;
+    }
     RunResult r;
-    if (!Run({"--type", "crm_config", "--name", key, "--update", value}, &r, err)) return false;
+    if (!Run({"--type", "crm_config", "--name", key, "--update", value}, &r, err)) {
+      MarkUnreachable();
+      return WriteStatus::kUnreachable;
+    }
     if (!r.Succeeded()) {
       *err = "crm_attribute update of " + key + ": " + r.Describe(kCrmAttributeTimeoutMs) + ": " +
              FirstLine(r.err);
-      return false;
+      if (r.exit_code == kCrmExitDisconnect) {
+        MarkUnreachable();
+        return WriteStatus::kUnreachable;
+      }
+      return WriteStatus::kFailed;
     }
     StoreCache(key, value);
-    return true;
+    unlink(MarkerPath().c_str());
+    return WriteStatus::kWritten;
   }
 
  private:
@@ -85,6 +102,18 @@ class CrmAttributeRecord : public ClusterRecord {
   }
 
   std::string CachePath(const std::string& key) const { return cache_dir_ + "/" + key; }
+  std::string MarkerPath() const { return cache_dir_ + "/" + kUnreachableMarker; }
+
+  bool RecentlyUnreachable() const {
+    struct stat st {};
+    if (stat(MarkerPath().c_str(), &st) != 0) return false;
+    return time(nullptr) - st.st_mtime < kUnreachableRetryS;
+  }
+
+  void MarkUnreachable() const {
+    mkdir(cache_dir_.c_str(), 0700);
+    std::ofstream touch(MarkerPath(), std::ios::trunc);
+  }
 
   bool LoadCache(const std::string& key, std::string* value) const {
     std::ifstream in(CachePath(key));

@@ -16,6 +16,12 @@ enum class RecordStatus {
   kUnreachable,  ///< No cluster to ask (manual use) or it did not answer.
 };
 
+enum class WriteStatus {
+  kWritten,      ///< The cluster holds the value (or already held it).
+  kUnreachable,  ///< No cluster to write to (manual use).
+  kFailed,       ///< The cluster answered but the write failed.
+};
+
 /// Key/value storage shared by the cluster. Methods log nothing.
 class ClusterRecord {
  public:
@@ -23,15 +29,20 @@ class ClusterRecord {
   virtual RecordStatus Read(const std::string& key, std::string* value, std::string* err) = 0;
   /// Stores `value`. Implementations may skip the write when they know the cluster already holds
   /// exactly this value.
-  virtual bool Write(const std::string& key, const std::string& value, std::string* err) = 0;
+  virtual WriteStatus Write(const std::string& key, const std::string& value,
+                            std::string* err) = 0;
 };
 
 /// The production record: `crm_attribute --type crm_config` run by argument vector, with a cache
 /// of the last value read or written in `cache_dir` so that a monitor with nothing new to record
-/// forks nothing. The child's environment is PATH plus CIB_file/CIB_shadow when the caller's
+/// forks nothing. After finding no cluster, it does not try again for kUnreachableRetryS, so a
+/// mirror used without a cluster does not fork on every monitor either. The child's environment is PATH plus CIB_file/CIB_shadow when the caller's
 /// environment has them (lets tests and administrators point it at a file).
 std::unique_ptr<ClusterRecord> NewCrmAttributeRecord(const ocf::Env& env,
                                                      const std::string& cache_dir);
+
+/// How long the production record trusts an "unreachable" answer before asking again.
+inline constexpr int kUnreachableRetryS = 60;
 
 /// Where the production record keeps its cache.
 inline constexpr char kRecordCacheDir[] = "/run/twinarray";

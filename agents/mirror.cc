@@ -471,8 +471,15 @@ void Mirror::RecordCurrent(const std::array<bool, kLegCount>& current) {
   const std::string value = FormatCurrentLegs(current);
   if (value.empty()) return;
   std::string err;
-  if (!record_->Write(RecordKey(), value, &err)) {
-    log_->Warn("cannot record the current legs (" + value + ") in the cluster: " + err);
+  switch (record_->Write(RecordKey(), value, &err)) {
+    case WriteStatus::kWritten:
+      break;
+    case WriteStatus::kUnreachable:  // Manual use: start already said so.
+      log_->Debug("current legs (" + value + ") not recorded: " + err);
+      break;
+    case WriteStatus::kFailed:
+      log_->Warn("cannot record the current legs (" + value + ") in the cluster: " + err);
+      break;
   }
 }
 

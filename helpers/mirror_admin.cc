@@ -504,7 +504,8 @@ AdminOutcome MirrorAdmin::Replace(const std::string& leg_text, const std::string
     }
     done.push_back("zeroed the metadata area of " + meta);
   }
-  if (!seams_.record->Write(mirror.RecordKey(), FormatCurrentLegs(only_source), &err)) {
+  if (seams_.record->Write(mirror.RecordKey(), FormatCurrentLegs(only_source), &err) !=
+      WriteStatus::kWritten) {
     return fail("cannot record " + Leg(source) + " as the only current leg");
   }
   if (!mirror.ReloadTable({true, true}, leg, &err)) {
@@ -582,8 +583,8 @@ AdminOutcome MirrorAdmin::ForceCurrent(const std::string& leg_text) {
   MemoryLogger quiet;
   Mirror mirror(view_.target.config, seams_.dm, seams_.disks, seams_.record, &quiet);
   std::string err;
-  if (!seams_.record->Write(OverrideKey(view_.name()), audit_value, &err) ||
-      !seams_.record->Write(mirror.RecordKey(), value, &err)) {
+  if (seams_.record->Write(OverrideKey(view_.name()), audit_value, &err) != WriteStatus::kWritten ||
+      seams_.record->Write(mirror.RecordKey(), value, &err) != WriteStatus::kWritten) {
     return AdminOutcome::Fail(AdminFailure::kSystem, "cannot write the cluster record: " + err);
   }
   Audit("mirror " + view_.name() + ": stale-leg guard overridden with force-current; " + Leg(leg) +

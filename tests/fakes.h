@@ -231,17 +231,22 @@ class FakeClusterRecord : public ClusterRecord {
     *v = it->second;
     return RecordStatus::kFound;
   }
-  bool Write(const std::string& key, const std::string& v, std::string* err) override {
+  WriteStatus Write(const std::string& key, const std::string& v, std::string* err) override {
     if (status == RecordStatus::kUnreachable) {
       *err = "cluster not running";
-      return false;
+      return WriteStatus::kUnreachable;
+    }
+    if (fail_writes) {
+      *err = "injected write failure";
+      return WriteStatus::kFailed;
     }
     if (values[key] != v) writes.push_back(key + "=" + v);
     values[key] = v;
-    return true;
+    return WriteStatus::kWritten;
   }
 
   RecordStatus status = RecordStatus::kFound;
+  bool fail_writes = false;
   std::map<std::string, std::string> values;
   std::vector<std::string> writes;
 };
