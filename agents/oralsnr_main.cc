@@ -1,0 +1,25 @@
+// ocf:twinarray:oralsnr — entry point: wires the real system seams into the agent.
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+
+#include "cluster_record.h"
+#include "ocf_agent.h"
+#include "oracle_common.h"
+#include "oralsnr.h"
+
+int main(int argc, char** argv, char** envp) {
+  using namespace twinarray;
+  const ocf::Env env = ocf::EnvFromArray(envp);
+  std::unique_ptr<ProcessTable> procs = NewProcTable();
+  std::unique_ptr<OracleFiles> files = NewRealFiles(kRecordCacheDir);
+  std::unique_ptr<OracleClock> clock = NewRealClock();
+  OracleSystem system{procs.get(), files.get(), nullptr, clock.get(), NewRealTools};
+  const ocf::AgentSpec spec = ListenerAgentSpec(system, geteuid());
+  std::string out, err;
+  const int status = ocf::RunAgent(spec, argc, argv, env, &out, &err);
+  std::fputs(out.c_str(), stdout);
+  std::fputs(err.c_str(), stderr);
+  return status;
+}
