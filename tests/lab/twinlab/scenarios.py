@@ -647,7 +647,20 @@ def sc_mirror_stale_leg(ctx):
 OCF_TESTER_PARAMS = {
     "mirror": ["name=twin0", "leg_a=/dev/mapper/arrayA", "leg_b=/dev/mapper/arrayB"],
     "mpath": ["maps=A:arrayA B:arrayB"],
+    # the Oracle agents run against the Oracle stand-in (tests/oracle-standin), home made by
+    # prepare_oracle_home() in the guest's writable overlay
+    "oracle": ["sid=ORCL", "home=/var/tmp/twinarray-orahome", "oratab=/var/tmp/twinarray-oratab"],
+    "oralsnr": ["sid=ORCL", "home=/var/tmp/twinarray-orahome", "oratab=/var/tmp/twinarray-oratab",
+                "listener=LT"],
 }
+STANDIN_DIR = os.path.join(os.path.dirname(LAB_DIR), "oracle-standin")
+
+
+def prepare_oracle_home(ctx):
+    r = ctx.g.run([os.path.join(STANDIN_DIR, "make-home"), "/var/tmp/twinarray-orahome",
+                   "--sid", "ORCL", "--listener", "LT:1521", "--oratab",
+                   "/var/tmp/twinarray-oratab"], timeout=120)
+    ctx.check(r.rc == 0, "make-home of the Oracle stand-in failed: %s" % r.out[-500:])
 OCF_RNG = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(LAB_DIR))), "shared",
                        "schemas", "ocf-ra-api-1.1.rng")
 DTD_CHECK = "Your agent produces meta-data which does not conform to ra-api-1.dtd"
@@ -685,8 +698,12 @@ def sc_ocf_tester(ctx):
             drv = AgentDriver(g)
             fresh_mirror(ctx, drv)
             ctx.check(drv.stop() == 0, "stop before ocf-tester failed")
+        if agent == "oracle":  # runs first (sorted); oralsnr shares the home
+            prepare_oracle_home(ctx)
         path = "/usr/lib/ocf/resource.d/twinarray/" + agent
         argv = ["ocf-tester", "-n", "db-" + agent]
+        if agent in ("oracle", "oralsnr"):  # reaps the stand-in's exited processes at once
+            argv = [os.path.join(STANDIN_DIR, "bin", "standin-reaper")] + argv
         for p in params:
             argv += ["-o", p]
         argv.append(path)
