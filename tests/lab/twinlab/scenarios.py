@@ -846,3 +846,9 @@ def run_all(lab, chosen, opts, results_dir):
         for g in lab.guests.values():
             g.stop()
     return results
+
+
+# the stale-leg override with a cluster record, and the on-call story with the admin helpers
+from . import admin_scenarios  # noqa: E402,F401
+# benchmarks (bench/README.md): figures only, nothing asserted about time
+from . import bench_scenarios  # noqa: E402,F401
