@@ -1,8 +1,8 @@
 // Path counts of a dm-multipath map, for the status screens.
 //
-// A full parser of the multipath status line is being written in agents/multipath_status.{h,cc};
-// until it lands, the helpers read paths only through ReadMultipathPaths(), so swapping the
-// minimal parser below for it is a change of this one function.
+// The status line is parsed by the agents' parser (ParseMpathStatus in
+// agents/multipath_status.h), the same one ocf:twinarray:mpath's monitor uses, so the helpers and
+// the agent never disagree about a map's paths; this file only reduces its result to counts.
 #ifndef TWINARRAY_HELPERS_MULTIPATH_PATHS_H_
 #define TWINARRAY_HELPERS_MULTIPATH_PATHS_H_
 
@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "device_mapper.h"
+#include "multipath_status.h"
 
 namespace twinarray {
 
@@ -20,12 +21,15 @@ struct PathCounts {
   std::vector<std::string> failed_devices;  ///< "8:32", ...
 };
 
+/// The counts of a parsed status line.
+PathCounts CountPaths(const MpathStatus& status);
+
 /// Reads the status of multipath map `map` (name, not path) through the DeviceMapper seam.
 /// A map that is missing or not multipath is not an error: counts->multipath stays false.
 bool ReadMultipathPaths(DeviceMapper* dm, const std::string& map, PathCounts* counts,
                         std::string* err);
 
-/// Parses the params of a dm-multipath status line (exposed for tests).
+/// ParseMpathStatus + CountPaths: the params of a dm-multipath status line as counts.
 bool ParseMultipathPaths(const std::string& params, PathCounts* counts, std::string* err);
 
 }  // namespace twinarray
