@@ -852,3 +852,5 @@ def run_all(lab, chosen, opts, results_dir):
 from . import admin_scenarios  # noqa: E402,F401
 # benchmarks (bench/README.md): figures only, nothing asserted about time
 from . import bench_scenarios  # noqa: E402,F401
+# ocf:twinarray:mpath: path loss, array loss, monitor benchmark (issue 4)
+from . import mpath_scenarios  # noqa: E402,F401
