@@ -60,11 +60,19 @@ class CrmAttributeRecord : public ClusterRecord {
       return WriteStatus::kUnreachable;
     }
     RunResult r;
-    if (!Run({"--type", "crm_config", "--name", key, "--update", value}, &r, err)) {
+    std::vector<std::string> args = {"--type", "crm_config", "--name", key};
+    if (value.empty()) {
+      args.push_back("--delete");
+    } else {
+      args.insert(args.end(), {"--update", value});
+    }
+    if (!Run(std::move(args), &r, err)) {
       MarkUnreachable();
       return WriteStatus::kUnreachable;
     }
-    if (!r.Succeeded()) {
+    // Deleting a key that is not set is not an error: the cluster holds what was asked.
+    const bool already_absent = value.empty() && r.exit_code == kCrmExitNoSuchObject;
+    if (!r.Succeeded() && !already_absent) {
       *err = "crm_attribute update of " + key + ": " + r.Describe(kCrmAttributeTimeoutMs) + ": " +
              FirstLine(r.err);
       if (r.exit_code == kCrmExitDisconnect) {

@@ -27,8 +27,8 @@ class ClusterRecord {
  public:
   virtual ~ClusterRecord() = default;
   virtual RecordStatus Read(const std::string& key, std::string* value, std::string* err) = 0;
-  /// Stores `value`. Implementations may skip the write when they know the cluster already holds
-  /// exactly this value.
+  /// Stores `value`; an empty `value` removes the key (absent and empty mean the same). Implementations
+  /// may skip the write when they know the cluster already holds exactly this value.
   virtual WriteStatus Write(const std::string& key, const std::string& value,
                             std::string* err) = 0;
 };

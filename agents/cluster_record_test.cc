@@ -67,6 +67,14 @@ TEST_CASE("crm_attribute record: read, write, cache against a CIB file") {
   CHECK(record->Write("twinarray-t-current", "a", &err) == WriteStatus::kWritten);
   CHECK(record->Read("twinarray-t-current", &value, &err) == RecordStatus::kFound);
   CHECK(value == "a");
+
+  // An empty value removes the key; removing it again is not an error.
+  CHECK(record->Write("twinarray-t-current", "", &err) == WriteStatus::kWritten);
+  CHECK(d.Cib().find("twinarray-t-current") == std::string::npos);
+  CHECK(record->Read("twinarray-t-current", &value, &err) == RecordStatus::kAbsent);
+  auto fresh = NewCrmAttributeRecord({{"PATH", kDefaultPath}, {"CIB_file", d.cib}},
+                                     d.dir + "/cache2");
+  CHECK(fresh->Write("twinarray-t-current", "", &err) == WriteStatus::kWritten);
 }
 
 TEST_CASE("crm_attribute record: no cluster is 'unreachable', and not asked again at once") {

@@ -17,6 +17,7 @@ constexpr char kRaidTarget[] = "raid";
 constexpr char kLinearTarget[] = "linear";
 constexpr char kRecordPrefix[] = "twinarray-";
 constexpr char kRecordSuffix[] = "-current";
+constexpr char kRebuildSuffix[] = "-rebuild";
 constexpr char kAbsentDevice[] = "-";
 constexpr int kPollMs = 100;
 constexpr uint64_t kSectorsPerKib = 2;
@@ -101,7 +102,9 @@ std::vector<ocf::ParamSpec> MirrorParams() {
                .shortdesc = "re-add a returned leg automatically",
                .longdesc = "When a failed leg's device is readable again, the next monitor "
                            "brings it back into the mirror; only the regions written meanwhile "
-                           "resynchronise.",
+                           "resynchronise. A blank LUN, a leg overridden with mirror-resync "
+                           "force-current or one that ran on its own is rebuilt in full; a "
+                           "device holding anything else is left alone.",
                .default_value = "true",
                .reloadable = true});
   p.push_back({.name = "initial_source",
@@ -177,12 +180,41 @@ bool ParseCurrentLegs(const std::string& value, std::array<bool, kLegCount>* cur
   return true;
 }
 
+bool ParseRebuildMark(const std::string& value, std::array<bool, kLegCount>* marked) {
+  if (value.empty()) {
+    *marked = {};
+    return true;
+  }
+  return ParseCurrentLegs(value, marked);
+}
+
 std::string FormatCurrentLegs(const std::array<bool, kLegCount>& current) {
   if (current[0] && current[1]) return "a,b";
   if (current[0]) return "a";
   if (current[1]) return "b";
   return "";
 }
+
+namespace {
+
+std::string LegName(int leg) { return std::string("leg ") + ArrayLetter(leg); }
+
+/// Why the readable metadata of `leg` is not this mirror's to use; empty when it is (or blank).
+std::string NotThisMirrors(const MirrorConfig& config, int leg, const RaidSuperblock& sb) {
+  if (sb.kind == RaidSuperblock::Kind::kForeign) {
+    return "the metadata area of " + LegName(leg) + " (" + config.legs[leg] +
+           ") holds data that is not a dm-raid superblock";
+  }
+  if (sb.kind == RaidSuperblock::Kind::kValid &&
+      (sb.num_devices != kLegCount || sb.array_position != static_cast<uint32_t>(leg))) {
+    return LegName(leg) + " (" + config.legs[leg] + ") carries the superblock of position " +
+           std::to_string(sb.array_position) + " of a " + std::to_string(sb.num_devices) +
+           "-leg raid: legs swapped or wrong device";
+  }
+  return "";
+}
+
+}  // namespace
 
 AssemblyPlan PlanAssembly(const MirrorConfig& config, const std::array<LegProbe, kLegCount>& legs,
                           const RecordView& record) {
@@ -194,7 +226,6 @@ AssemblyPlan PlanAssembly(const MirrorConfig& config, const std::array<LegProbe,
     plan.reason = std::move(reason);
     return plan;
   };
-  auto leg_name = [](int i) { return std::string("leg ") + ArrayLetter(i); };
 
   std::array<bool, kLegCount> valid{}, blank{};
   int readable = 0;
@@ -202,18 +233,11 @@ AssemblyPlan PlanAssembly(const MirrorConfig& config, const std::array<LegProbe,
     if (!legs[i].readable) continue;
     ++readable;
     const RaidSuperblock& sb = legs[i].superblock;
-    if (sb.kind == Kind::kForeign) {
+    const std::string not_ours = NotThisMirrors(config, i, sb);
+    if (!not_ours.empty()) {
       return refuse(Status::kErrConfigured,
-                    "the metadata area of " + leg_name(i) + " (" + config.legs[i] +
-                        ") holds data that is not a dm-raid superblock; refusing to overwrite it "
-                        "(wrong device?)");
-    }
-    if (sb.kind == Kind::kValid &&
-        (sb.num_devices != kLegCount || sb.array_position != static_cast<uint32_t>(i))) {
-      return refuse(Status::kErrConfigured,
-                    leg_name(i) + " (" + config.legs[i] + ") carries the superblock of position " +
-                        std::to_string(sb.array_position) + " of a " +
-                        std::to_string(sb.num_devices) + "-leg raid: legs swapped or wrong device");
+                    not_ours + (sb.kind == Kind::kForeign ? "; refusing to overwrite it (wrong device?)"
+                                                          : ""));
     }
     valid[i] = sb.kind == Kind::kValid;
     blank[i] = sb.kind == Kind::kBlank;
@@ -229,8 +253,8 @@ AssemblyPlan PlanAssembly(const MirrorConfig& config, const std::array<LegProbe,
     if (readable < kLegCount) {
       const int missing = legs[0].readable ? 1 : 0;
       return refuse(Status::kErrGeneric,
-                    leg_name(1 - missing) + " is blank and " + leg_name(missing) +
-                        " is not readable: cannot tell whether " + leg_name(missing) +
+                    LegName(1 - missing) + " is blank and " + LegName(missing) +
+                        " is not readable: cannot tell whether " + LegName(missing) +
                         " holds the mirror's data; bring it back before starting");
     }
     if (record.status == RecordStatus::kFound) {
@@ -248,8 +272,8 @@ AssemblyPlan PlanAssembly(const MirrorConfig& config, const std::array<LegProbe,
     plan.use = {true, true};
     plan.rebuild_leg = 1 - source;
     plan.current_after[source] = true;
-    plan.reason = "creating mirror " + config.name + ": " + leg_name(source) + " is copied in " +
-                  "full onto " + leg_name(1 - source);
+    plan.reason = "creating mirror " + config.name + ": " + LegName(source) + " is copied in " +
+                  "full onto " + LegName(1 - source);
     return plan;
   }
 
@@ -273,16 +297,16 @@ AssemblyPlan PlanAssembly(const MirrorConfig& config, const std::array<LegProbe,
     const int stale = valid[0] ? 0 : 1, other = 1 - stale;
     std::string why;
     if (record.status == RecordStatus::kFound) {
-      why = "the cluster records only " + leg_name(other) + " as current";
+      why = "the cluster records only " + LegName(other) + " as current";
     } else {
       why = std::string(record.status == RecordStatus::kUnreachable ? "no cluster is reachable"
                                                                     : "the cluster has no record")
-            + " and " + leg_name(stale) + "'s superblock does not show " + leg_name(other) +
-            " as failed, so " + leg_name(other) + " may hold newer data";
+            + " and " + LegName(stale) + "'s superblock does not show " + LegName(other) +
+            " as failed, so " + LegName(other) + " may hold newer data";
     }
     return refuse(Status::kErrGeneric,
-                  leg_name(stale) + " (" + config.legs[stale] + ") may be stale: " + why + ", and " +
-                      leg_name(other) + " is not readable. Starting from " + leg_name(stale) +
+                  LegName(stale) + " (" + config.legs[stale] + ") may be stale: " + why + ", and " +
+                      LegName(other) + " is not readable. Starting from " + LegName(stale) +
                       " could roll the database back. Bring array " + ArrayLetter(other) +
                       " back, or override deliberately with 'mirror-resync force-current --leg " +
                       ArrayLetter(stale) + "'");
@@ -297,18 +321,51 @@ AssemblyPlan PlanAssembly(const MirrorConfig& config, const std::array<LegProbe,
     const int x = 1 - y;  // source[x] holds here.
     if (blank[y]) {
       plan.rebuild_leg = y;
-      plan.reason = leg_name(y) + " is blank (new LUN): copying " + leg_name(x) + " onto it in full";
+      plan.reason = LegName(y) + " is blank (new LUN): copying " + LegName(x) + " onto it in full";
+    } else if (record.rebuild[y]) {
+      plan.rebuild_leg = y;
+      plan.reason = LegName(y) + " was overridden with mirror-resync force-current and may hold " +
+                    "writes " + LegName(x) + " lacks: rebuilding it in full from " + LegName(x);
     } else if (legs[y].superblock.events >= legs[x].superblock.events) {
       // dm-raid would take the stale leg's superblock as the freshest: force the direction.
       plan.rebuild_leg = y;
-      plan.reason = leg_name(y) + " is stale but its superblock is not older than " + leg_name(x) +
-                    "'s: rebuilding " + leg_name(y) + " in full from " + leg_name(x);
+      plan.reason = LegName(y) + " is stale but its superblock is not older than " + LegName(x) +
+                    "'s: rebuilding " + LegName(y) + " in full from " + LegName(x);
     } else {
-      plan.reason = leg_name(y) + " is stale: dm-raid resynchronises the regions written since " +
-                    "it failed from " + leg_name(x);
+      plan.reason = LegName(y) + " is stale: dm-raid resynchronises the regions written since " +
+                    "it failed from " + LegName(x);
     }
   }
   return plan;
+}
+
+ReAddPlan PlanReAdd(const MirrorConfig& config, int leg, const LegProbe& returning,
+                    const LegProbe& running, bool marked) {
+  const int other = 1 - leg;
+  auto plan = [](ReAddMode mode, std::string reason) { return ReAddPlan{mode, std::move(reason)}; };
+  if (!returning.readable) return plan(ReAddMode::kNotBack, LegName(leg) + " does not answer reads");
+  const std::string not_ours = NotThisMirrors(config, leg, returning.superblock);
+  if (!not_ours.empty()) return plan(ReAddMode::kSkip, not_ours + "; not re-adding it");
+  if (returning.superblock.kind == RaidSuperblock::Kind::kBlank) {
+    return plan(ReAddMode::kFull, LegName(leg) + " is blank (new LUN): copying " + LegName(other) +
+                                      " onto it in full");
+  }
+  if (marked) {
+    return plan(ReAddMode::kFull, LegName(leg) + " was overridden with mirror-resync force-current "
+                                  "and may hold writes " + LegName(other) +
+                                      " lacks: rebuilding it in full");
+  }
+  if (!running.readable || running.superblock.kind != RaidSuperblock::Kind::kValid) {
+    return plan(ReAddMode::kSkip, "the superblock of " + LegName(other) +
+                                      " cannot be read to compare with; not re-adding " +
+                                      LegName(leg));
+  }
+  if (returning.superblock.events >= running.superblock.events) {
+    return plan(ReAddMode::kFull, LegName(leg) + "'s superblock is not older than " +
+                                      LegName(other) + "'s (it may have run on its own): " +
+                                      "rebuilding it in full");
+  }
+  return plan(ReAddMode::kBitmap, "only the regions written meanwhile resynchronise");
 }
 
 Mirror::Mirror(MirrorConfig config, DeviceMapper* dm, BlockDevices* disks, ClusterRecord* record,
@@ -316,6 +373,7 @@ Mirror::Mirror(MirrorConfig config, DeviceMapper* dm, BlockDevices* disks, Clust
     : config_(std::move(config)), dm_(dm), disks_(disks), record_(record), log_(log) {}
 
 std::string Mirror::RecordKey() const { return kRecordPrefix + config_.name + kRecordSuffix; }
+std::string Mirror::RebuildKey() const { return kRecordPrefix + config_.name + kRebuildSuffix; }
 std::string Mirror::MetaMapName(int leg) const {
   return config_.name + "-rmeta_" + LegLetter(leg);
 }
@@ -483,6 +541,13 @@ void Mirror::RecordCurrent(const std::array<bool, kLegCount>& current) {
   }
 }
 
+void Mirror::ClearRebuildMark() {
+  std::string err;
+  if (record_->Write(RebuildKey(), "", &err) == WriteStatus::kFailed) {
+    log_->Warn("cannot clear " + RebuildKey() + " now that both legs are in sync: " + err);
+  }
+}
+
 bool Mirror::RemoveLegMaps(int leg, std::string* err) {
   if (!config_.Carved(leg)) return true;
   for (const std::string& name : {ImageMapName(leg), MetaMapName(leg)}) {
@@ -518,7 +583,25 @@ bool Mirror::ReloadTable(const std::array<bool, kLegCount>& use, int rebuild_leg
          dm_->Resume(config_.name, err);
 }
 
-bool Mirror::ReAddLeg(int leg, std::string* err) {
+ReAddPlan Mirror::PlanReturn(int leg) {
+  const LegProbe returning = ProbeLeg(leg);
+  if (!returning.readable) return PlanReAdd(config_, leg, returning, LegProbe{}, false);
+  std::array<bool, kLegCount> marked{};
+  std::string value, err;
+  if (record_->Read(RebuildKey(), &value, &err) == RecordStatus::kFound &&
+      !ParseRebuildMark(value, &marked)) {
+    return ReAddPlan{ReAddMode::kSkip, "cluster record " + RebuildKey() + "=" + value +
+                                           " is malformed (expected a / b / a,b)"};
+  }
+  return PlanReAdd(config_, leg, returning, ProbeLeg(1 - leg), marked[leg]);
+}
+
+bool Mirror::ReAddLeg(int leg, const ReAddPlan& plan, std::string* err) {
+  if (plan.mode == ReAddMode::kSkip || plan.mode == ReAddMode::kNotBack) {
+    *err = plan.reason;
+    return false;
+  }
+  if (plan.mode == ReAddMode::kFull) return ReloadTable({true, true}, leg, err);
   std::vector<DmTarget> table;
   RaidTable parsed;
   if (!dm_->Table(config_.name, &table, err)) return false;
@@ -554,6 +637,16 @@ Result Mirror::Start() {
   if (record.status == RecordStatus::kFound && !ParseCurrentLegs(value, &record.current)) {
     return Result::Of(Status::kErrGeneric, "cluster record " + RecordKey() + "=" + value +
                                                " is malformed (expected a,b / a / b)");
+  }
+  if (record.status == RecordStatus::kFound) {
+    value.clear();
+    if (record_->Read(RebuildKey(), &value, &err) == RecordStatus::kUnreachable) {
+      return Result::Of(Status::kErrGeneric, "cannot read " + RebuildKey() + ": " + err);
+    }
+    if (!ParseRebuildMark(value, &record.rebuild)) {
+      return Result::Of(Status::kErrGeneric, "cluster record " + RebuildKey() + "=" + value +
+                                                 " is malformed (expected a / b / a,b)");
+    }
   }
   if (record.status == RecordStatus::kUnreachable) {
     log_->Warn("no cluster reachable (" + err + "); deciding from the legs' superblocks only");
@@ -647,6 +740,7 @@ Result Mirror::Monitor(int depth) {
   }
   if (status.FullyInSync()) {
     RecordCurrent(in_sync);
+    ClearRebuildMark();
     return Result::Ok();
   }
   if (!in_sync[0] && !in_sync[1]) {
@@ -662,13 +756,17 @@ Result Mirror::Monitor(int depth) {
   }
   std::string reason = DescribeLeg(other) + " failed; mirror running on leg " + ArrayLetter(good) +
                        " only; writes continue";
-  if (config_.auto_readd && ProbeLeg(other).readable) {
-    if (ReAddLeg(other, &err)) {
-      log_->Info(DescribeLeg(other) + " is readable again; re-adding it (only the regions written "
-                                       "meanwhile resynchronise)");
-      reason = DescribeLeg(other) + " returned and is being re-added";
-    } else {
-      log_->Warn("cannot re-add " + DescribeLeg(other) + ": " + err);
+  if (config_.auto_readd) {
+    const ReAddPlan plan = PlanReturn(other);
+    if (plan.mode == ReAddMode::kSkip) {
+      reason = DescribeLeg(other) + " answers again but is not re-added: " + plan.reason;
+    } else if (plan.mode != ReAddMode::kNotBack) {
+      if (ReAddLeg(other, plan, &err)) {
+        log_->Info(DescribeLeg(other) + " is readable again; re-adding it (" + plan.reason + ")");
+        reason = DescribeLeg(other) + " returned and is being re-added";
+      } else {
+        log_->Warn("cannot re-add " + DescribeLeg(other) + ": " + err);
+      }
     }
   }
   return Result::Of(Status::kDegraded, reason);

@@ -65,10 +65,17 @@ struct LegProbe {
   RaidSuperblock superblock;
 };
 
+/// Parses the rebuild mark: "" (none) or a record value naming legs; false when malformed.
+bool ParseRebuildMark(const std::string& value, std::array<bool, kLegCount>* marked);
+
 /// What start knows about the cluster record.
 struct RecordView {
   RecordStatus status = RecordStatus::kUnreachable;
   std::array<bool, kLegCount> current{};  ///< Valid when status == kFound.
+  /// Legs that must be rebuilt in full before they count as current: `mirror-resync
+  /// force-current` marks the legs it overrides, which may hold writes the forced leg lacks, so
+  /// the write-intent bitmap cannot bring them back.
+  std::array<bool, kLegCount> rebuild{};
 };
 
 /// The decision of start: which legs to assemble and whether to rebuild one in full.
@@ -84,6 +91,27 @@ struct AssemblyPlan {
 /// The stale-leg guard as a pure function of what start found.
 AssemblyPlan PlanAssembly(const MirrorConfig& config, const std::array<LegProbe, kLegCount>& legs,
                           const RecordView& record);
+
+/// How a leg that answers again comes back into the running mirror.
+enum class ReAddMode {
+  kNotBack,  ///< The leg does not answer reads yet.
+  kSkip,     ///< Not at all (foreign or misplaced metadata, nothing to compare with); see `reason`.
+  kBitmap,   ///< Revived: only the regions the write-intent bitmap marks resynchronise.
+  kFull,     ///< Rebuilt in full from the running leg (new LUN, overridden or diverged leg).
+};
+
+struct ReAddPlan {
+  ReAddMode mode = ReAddMode::kSkip;
+  std::string reason;
+};
+
+/// The re-add guard as a pure function: `returning` is the probe of leg `leg` answering again,
+/// `running` the probe of the leg the mirror runs on, `marked` whether the cluster marks `leg`
+/// for a full rebuild. A bitmap re-add is chosen only for this mirror's superblock at `leg`'s
+/// position that is older than the running leg's and not marked; anything that may hold data the
+/// running leg lacks is rebuilt in full; anything that is not this mirror's is left alone.
+ReAddPlan PlanReAdd(const MirrorConfig& config, int leg, const LegProbe& returning,
+                    const LegProbe& running, bool marked);
 
 class Mirror {
  public:
@@ -107,6 +135,8 @@ class Mirror {
 
   /// The record key of this mirror.
   std::string RecordKey() const;
+  /// The key of the rebuild mark (legs to rebuild in full; absent when none).
+  std::string RebuildKey() const;
   std::string MetaMapName(int leg) const;
   std::string ImageMapName(int leg) const;
 
@@ -124,10 +154,14 @@ class Mirror {
   /// into the running map and activates it (suspend + resume). Refuses a table whose length
   /// differs from the running one.
   bool ReloadTable(const std::array<bool, kLegCount>& use, int rebuild_leg, std::string* err);
-  /// Brings a failed leg of the running mirror back: loads a table with both legs when the leg
-  /// is absent from it, then suspends and resumes (dm-raid revives a readable leg; the bitmap
-  /// limits the resync to the regions written meanwhile).
-  bool ReAddLeg(int leg, std::string* err);
+  /// Decides how failed `leg` of the running mirror may come back: probes both legs' superblocks
+  /// and, when `leg` answers, reads the cluster's rebuild mark (a fork, only then).
+  ReAddPlan PlanReturn(int leg);
+  /// Brings a failed leg of the running mirror back as `plan` says. kBitmap: loads a table with
+  /// both legs when the leg is absent from it, then suspends and resumes (dm-raid revives a
+  /// readable leg; the bitmap limits the resync to the regions written meanwhile). kFull: loads
+  /// both legs with `leg` marked for rebuild. kSkip: fails with the plan's reason.
+  bool ReAddLeg(int leg, const ReAddPlan& plan, std::string* err);
   /// Removes the carved dm-linear maps of `leg` (nothing for separate metadata devices).
   bool RemoveLegMaps(int leg, std::string* err);
 
@@ -138,6 +172,8 @@ class Mirror {
   bool BuildTable(const std::array<bool, kLegCount>& use, int rebuild_leg, DmTarget* target,
                   std::string* err);
   void RecordCurrent(const std::array<bool, kLegCount>& current);
+  /// Removes the rebuild mark once both legs are in sync (no fork when the cache knows it absent).
+  void ClearRebuildMark();
   bool RemoveCarvedMaps(std::string* err);
 
   MirrorConfig config_;

@@ -49,6 +49,19 @@ struct Fixture {
   }
 };
 
+/// What start or monitor would read of a leg with a two-leg superblock.
+LegProbe MakeProbe(bool readable, RaidSuperblock::Kind kind, uint32_t pos, uint64_t events,
+                   uint64_t failed) {
+  LegProbe p;
+  p.readable = readable;
+  p.superblock.kind = kind;
+  p.superblock.num_devices = 2;
+  p.superblock.array_position = pos;
+  p.superblock.events = events;
+  p.superblock.failed_devices = failed;
+  return p;
+}
+
 ocf::Params ParamsFrom(const ocf::Env& env) {
   ocf::Params p;
   std::string err;
@@ -135,17 +148,7 @@ TEST_CASE("stale-leg guard: PlanAssembly decisions") {
   MirrorConfig config;
   config.name = "twin0";
   config.legs = {kLegA, kLegB};
-  auto probe = [](bool readable, RaidSuperblock::Kind kind, uint32_t pos, uint64_t events,
-                  uint64_t failed) {
-    LegProbe p;
-    p.readable = readable;
-    p.superblock.kind = kind;
-    p.superblock.num_devices = 2;
-    p.superblock.array_position = pos;
-    p.superblock.events = events;
-    p.superblock.failed_devices = failed;
-    return p;
-  };
+  auto probe = MakeProbe;
   using K = RaidSuperblock::Kind;
   const LegProbe a_fresh = probe(true, K::kValid, 0, 20, 0b10);  // Saw B fail.
   const LegProbe a_sync = probe(true, K::kValid, 0, 10, 0);
@@ -377,6 +380,7 @@ TEST_CASE("monitor records which legs are current") {
 
 TEST_CASE("monitor re-adds a failed leg once it is readable again") {
   Fixture f;
+  f.Existing(20, 0b10, 10, 0);  // B's superblock is older: it missed what A wrote since.
   f.Running("raid1 2 AD 2088960/2088960 idle 0 0 -");
   f.disks.devices[kLegB].readable = false;
   ocf::Result r = f.Make().Monitor(0);
@@ -412,6 +416,99 @@ TEST_CASE("monitor re-adds a leg that was absent at start by loading the full ta
   CHECK(f.dm.Count("resume twin0") == 1);
   CHECK(f.dm.maps["twin0"].table[0].params ==
         "raid1 3 0 region_size 1024 2 253:10 253:11 253:13 253:14");
+}
+
+TEST_CASE("the re-add guard: bitmap only for this mirror's older superblock at its position") {
+  MirrorConfig config;
+  config.name = "twin0";
+  config.legs = {kLegA, kLegB};
+  auto probe = [](bool r, RaidSuperblock::Kind k, uint32_t pos, uint64_t ev) {
+    return MakeProbe(r, k, pos, ev, 0);
+  };
+  using K = RaidSuperblock::Kind;
+  const LegProbe a_running = probe(true, K::kValid, 0, 20);
+  const LegProbe b_older = probe(true, K::kValid, 1, 10);
+
+  CHECK(PlanReAdd(config, 1, b_older, a_running, false).mode == ReAddMode::kBitmap);
+  CHECK(PlanReAdd(config, 1, probe(false, K::kBlank, 0, 0), a_running, false).mode ==
+        ReAddMode::kNotBack);
+  // A new LUN under the leg's name: the bitmap knows nothing of it.
+  ReAddPlan p = PlanReAdd(config, 1, probe(true, K::kBlank, 0, 0), a_running, false);
+  CHECK(p.mode == ReAddMode::kFull);
+  CHECK(p.reason.find("blank (new LUN)") != std::string::npos);
+  // Overridden with force-current: it may hold writes the running leg never saw.
+  p = PlanReAdd(config, 1, b_older, a_running, true);
+  CHECK(p.mode == ReAddMode::kFull);
+  CHECK(p.reason.find("force-current") != std::string::npos);
+  // As fresh as the running leg, or fresher: it ran on its own meanwhile.
+  CHECK(PlanReAdd(config, 1, probe(true, K::kValid, 1, 20), a_running, false).mode ==
+        ReAddMode::kFull);
+  CHECK(PlanReAdd(config, 1, probe(true, K::kValid, 1, 30), a_running, false).mode ==
+        ReAddMode::kFull);
+  // Not this mirror's: left alone, with the reason.
+  p = PlanReAdd(config, 1, probe(true, K::kForeign, 0, 0), a_running, false);
+  CHECK(p.mode == ReAddMode::kSkip);
+  CHECK(p.reason.find("not a dm-raid superblock") != std::string::npos);
+  p = PlanReAdd(config, 1, probe(true, K::kValid, 0, 10), a_running, false);
+  CHECK(p.mode == ReAddMode::kSkip);
+  CHECK(p.reason.find("legs swapped or wrong device") != std::string::npos);
+  // Nothing to compare with: no guess.
+  CHECK(PlanReAdd(config, 1, b_older, probe(false, K::kBlank, 0, 0), false).mode ==
+        ReAddMode::kSkip);
+}
+
+TEST_CASE("monitor rebuilds a returned blank LUN in full and leaves a foreign one alone") {
+  Fixture f;
+  f.disks.devices[kLegA].head = MakeSuperblock(0, 20, 0b10);
+  f.Running("raid1 2 AD 2088960/2088960 idle 0 0 -");  // B's head is blank in the fake.
+  ocf::Result r = f.Make().Monitor(0);
+  CHECK(r.status == Status::kDegraded);
+  CHECK(r.exit_reason.find("returned and is being re-added") != std::string::npos);
+  CHECK(f.dm.Count("load twin0") == 1);
+  CHECK(f.dm.maps["twin0"].table[0].params.find(" rebuild 1 ") != std::string::npos);
+  CHECK(f.log.Contains("blank (new LUN)"));
+
+  Fixture g;
+  g.disks.devices[kLegA].head = MakeSuperblock(0, 20, 0b10);
+  g.disks.devices[kLegB].head = std::string(4096, 'x');
+  g.Running("raid1 2 AD 2088960/2088960 idle 0 0 -");
+  r = g.Make().Monitor(0);
+  CHECK(r.status == Status::kDegraded);
+  CHECK(r.exit_reason.find("answers again but is not re-added") != std::string::npos);
+  CHECK(g.dm.calls.empty());
+}
+
+TEST_CASE("a leg overridden with force-current comes back only by a full rebuild; the mark "
+          "goes once both legs are in sync") {
+  constexpr char kRebuildKey[] = "twinarray-twin0-rebuild";
+  Fixture f;
+  f.Existing(10, 0, 30, 0b01);  // B ran alone after the override; A is older by its counter.
+  f.record.values[kKey] = "b";
+  f.record.values[kRebuildKey] = "a";
+  f.Running("raid1 2 DA 2088960/2088960 idle 0 0 -");
+  CHECK(f.Make().Monitor(0).status == Status::kDegraded);
+  CHECK(f.dm.maps["twin0"].table[0].params.find(" rebuild 0 ") != std::string::npos);
+  CHECK(f.record.values[kRebuildKey] == "a");  // Still needed until the copy is done.
+
+  f.dm.maps["twin0"].status_params = "raid1 2 aA 1044480/2088960 recover 0 0 -";
+  CHECK(f.Make().Monitor(0).status == Status::kDegraded);
+  CHECK(f.record.values[kRebuildKey] == "a");
+  f.dm.maps["twin0"].status_params = kInSync;
+  CHECK(f.Make().Monitor(0).ok());
+  CHECK(f.record.values.count(kRebuildKey) == 0);
+  CHECK(f.record.values[kKey] == "a,b");
+
+  // At start, the same mark forces the direction even though A's counter looks older.
+  Fixture s;
+  s.Existing(10, 0, 30, 0b01);
+  s.record.values[kKey] = "b";
+  s.record.values[kRebuildKey] = "a";
+  REQUIRE(s.Make().Start().ok());
+  CHECK(s.dm.maps["twin0"].table[0].params.find(" rebuild 0 ") != std::string::npos);
+  CHECK(s.log.Contains("overridden with mirror-resync force-current"));
+  s.record.values[kRebuildKey] = "c";
+  s.dm.maps.clear();
+  CHECK(s.Make().Start().status == Status::kErrGeneric);
 }
 
 TEST_CASE("monitor depth 10 reads through the mirror") {

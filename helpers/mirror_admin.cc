@@ -248,16 +248,25 @@ AdminOutcome MirrorAdmin::Resync() {
                                     ") does not answer reads; bring array " + ArrayLetter(bad) +
                                     " back first. Nothing changed.");
     }
-    out.steps.push_back("re-add " + Leg(bad) + " (" + view_.legs[bad].device +
-                        "): reload with both legs if it is absent, then suspend and resume; "
-                        "only the regions written meanwhile resynchronise");
+    MemoryLogger quiet;
+    Mirror mirror(view_.target.config, seams_.dm, seams_.disks, seams_.record, &quiet);
+    const ReAddPlan plan = mirror.PlanReturn(bad);
+    if (plan.mode == ReAddMode::kSkip || plan.mode == ReAddMode::kNotBack) {
+      return AdminOutcome::Fail(AdminFailure::kRefused, "not re-adding " + Leg(bad) + ": " +
+                                                            plan.reason + ". Nothing changed.");
+    }
+    out.steps.push_back(plan.mode == ReAddMode::kFull
+                            ? "re-add " + Leg(bad) + " (" + view_.legs[bad].device +
+                                  ") with a full rebuild: " + plan.reason
+                            : "re-add " + Leg(bad) + " (" + view_.legs[bad].device +
+                                  "): reload with both legs if it is absent, then suspend and "
+                                  "resume; only the regions written meanwhile resynchronise");
     if (options_.dry_run) {
       out.message = "dry run: would re-add " + Leg(bad);
       return out;
     }
-    Mirror mirror(view_.target.config, seams_.dm, seams_.disks, seams_.record, seams_.audit);
     std::string err;
-    if (!mirror.ReAddLeg(bad, &err)) {
+    if (!mirror.ReAddLeg(bad, plan, &err)) {
       return AdminOutcome::Fail(AdminFailure::kSystem, "cannot re-add " + Leg(bad) + ": " + err);
     }
     Audit("mirror " + view_.name() + ": " + Leg(bad) + " re-added with mirror-resync resync");
@@ -558,11 +567,14 @@ AdminOutcome MirrorAdmin::ForceCurrent(const std::string& leg_text) {
                                   "the mirror start. Nothing changed.");
   }
   const std::string value = LegLetter(leg);
+  const std::string overridden = LegLetter(1 - leg);
   const std::string was = view_.record_value.empty() ? "none" : view_.record_value;
   const std::string audit_value =
       UtcTime(seams_.clock->WallTime()) + " user=" + seams_.user + " legs=" + value + " was=" + was;
   out.steps.push_back("set twinarray-" + view_.name() + "-current=" + value + " (was " + was + ")");
   out.steps.push_back("set " + OverrideKey(view_.name()) + "=" + audit_value);
+  out.steps.push_back("set twinarray-" + view_.name() + "-rebuild=" + overridden +
+                      " (rebuilt in full from " + Leg(leg) + " when it returns)");
   out.steps.push_back("log the override to syslog");
   const std::string warning = "The cluster record says leg(s) " + was + " hold the current data; " +
                               Leg(leg) + " is stale. Declaring " + Leg(leg) +
@@ -583,7 +595,10 @@ AdminOutcome MirrorAdmin::ForceCurrent(const std::string& leg_text) {
   MemoryLogger quiet;
   Mirror mirror(view_.target.config, seams_.dm, seams_.disks, seams_.record, &quiet);
   std::string err;
+  // The mark first: once the record names the forced leg, the overridden legs must never come
+  // back through the bitmap (they may hold writes the forced leg lacks).
   if (seams_.record->Write(OverrideKey(view_.name()), audit_value, &err) != WriteStatus::kWritten ||
+      seams_.record->Write(mirror.RebuildKey(), overridden, &err) != WriteStatus::kWritten ||
       seams_.record->Write(mirror.RecordKey(), value, &err) != WriteStatus::kWritten) {
     return AdminOutcome::Fail(AdminFailure::kSystem, "cannot write the cluster record: " + err);
   }

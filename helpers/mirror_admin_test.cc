@@ -125,6 +125,8 @@ TEST_CASE("force-current --yes: record, audit record and syslog line; the guard 
   CHECK(w.record.values[kWorldKey] == "a");
   CHECK(w.record.values["twinarray-oradata-override"] ==
         "2025-11-23T12:13:20Z user=root legs=a was=b");
+  // The overridden leg may hold writes leg A lacks: it comes back only by a full rebuild.
+  CHECK(w.record.values["twinarray-oradata-rebuild"] == "b");
   CHECK(w.audit.Contains("audit: mirror oradata: stale-leg guard overridden"));
   CHECK(w.audit.Contains("(by root)"));
   CHECK(o.message.find("crm_resource --cleanup --resource p-mirror") != std::string::npos);

@@ -240,6 +240,10 @@ class FakeClusterRecord : public ClusterRecord {
       *err = "injected write failure";
       return WriteStatus::kFailed;
     }
+    if (v.empty()) {  // Removes the key, as the production record does.
+      if (values.erase(key)) writes.push_back(key + "=");
+      return WriteStatus::kWritten;
+    }
     if (values[key] != v) writes.push_back(key + "=" + v);
     values[key] = v;
     return WriteStatus::kWritten;
