@@ -6,7 +6,10 @@ helpers and crm_attribute use it exactly as they would use a running cluster's C
 and the override are tested end to end with the real Pacemaker tools, without a cluster.
 """
 import os
+import re
+import shlex
 import subprocess
+import time
 
 from .lab import wait_until
 from .scenarios import (AGENT, AgentDriver, fresh_mirror, hold_open, host_image_digest, labtool,
@@ -20,6 +23,7 @@ STATUS = "/usr/sbin/twinarray-status"
 GUEST_CIB = "/run/twinarray-lab-cib.xml"
 RECORD = "twinarray-twin0-current"
 OVERRIDE = "twinarray-twin0-override"
+REBUILD = "twinarray-twin0-rebuild"
 
 CIB_TEMPLATE = """<cib validate-with="pacemaker-3.9" epoch="1" num_updates="0"
  admin_epoch="0" have-quorum="1">
@@ -80,6 +84,40 @@ def helper(ctx, argv, timeout=300):
     return r
 
 
+RUNBOOK = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.dirname(os.path.abspath(__file__))))), "docs", "runbook.md")
+
+
+def runbook_block(name, variables):
+    """The commands of the runbook's block marked `<!-- lab: NAME -->`, as argument vectors with
+    $VARIABLES substituted (the check-runbook test keeps each line one plain command)."""
+    text = open(RUNBOOK).read()
+    m = re.search(r"<!-- lab: %s -->\s*```sh\n(.*?)```" % re.escape(name), text, re.S)
+    if not m:
+        raise AssertionError("docs/runbook.md has no block marked <!-- lab: %s -->" % name)
+    cmds = []
+    for line in m.group(1).splitlines():
+        if line.strip():
+            cmds.append([variables.get(w[1:], w) if w.startswith("$") else w
+                         for w in shlex.split(line)])
+    return cmds
+
+
+def run_runbook(ctx, name, variables, instead=None):
+    """Runs the runbook's block `name` as the on-call person would; each command must succeed.
+    `instead` maps a command prefix to a callable run in its place (what the single-guest lab
+    cannot do with a CIB file), returning the exit status."""
+    for argv in runbook_block(name, variables):
+        line = " ".join(argv)
+        alt = [fn for prefix, fn in (instead or {}).items() if line.startswith(prefix)]
+        if alt:
+            rc = alt[0]()
+            print("       .. (runbook) %s -> done in its place, %s" % (line, rc), flush=True)
+        else:
+            rc = helper(ctx, argv).rc
+        ctx.check(rc == 0, "runbook %s: '%s' exited %s" % (name, line, rc))
+
+
 def clear_runtime_cache(ctx):
     # The record's local cache belongs to the node; the override changed the CIB behind it,
     # as another node or an admin would.
@@ -128,28 +166,35 @@ def sc_mirror_override(ctx):
         ctx.check(r.rc == 69, "force-current without --yes returned %s, not 69" % r.rc)
         ctx.check(record(ctx) == "a", "refused force-current changed the record")
         ctx.check(record(ctx, OVERRIDE) is None, "refused force-current wrote an audit record")
-        # The deliberate override: record b, audit record, and the guard lets go.
-        r = helper(ctx, [RESYNC, "force-current", "twin0", "--leg", "B", "--yes"])
-        ctx.check(r.rc == 0, "force-current --yes failed: %s" % r.out)
+        # The deliberate override, as docs/runbook.md says (section 8, its lab block); the
+        # cleanup that lets Pacemaker start the mirror is the agent's start here (crm_resource
+        # --cleanup needs a running cluster, not a CIB file).
+        clear_runtime_cache(ctx)  # the node's cache: the override changes the CIB behind it
+        run_runbook(ctx, "mirror-override", {"MIRROR": "p-mirror"},
+                    instead={"crm_resource --cleanup": lambda: drv.action("start").rc})
         ctx.check(record(ctx) == "b", "record after override is %r, not b" % record(ctx))
+        ctx.check(record(ctx, REBUILD) == "a", "rebuild mark after override is %r, not a"
+                  % record(ctx, REBUILD))
         audit = record(ctx, OVERRIDE) or ""
         ctx.check("legs=b" in audit and "was=a" in audit, "audit record is %r" % audit)
-        clear_runtime_cache(ctx)
-        ctx.check(drv.action("start").rc == 0, "start after the override failed")
         ctx.check(drv.monitor() == 190, "mirror on leg B alone is not degraded (190)")
-        # Array A returns. The record says B is current, so A is rebuilt from B in full: the
-        # admin chose B's data, and the writes made while B was away are gone, on both legs.
+        # Array A returns while the mirror runs on B. It holds writes B never saw, so the
+        # monitor must rebuild it in full from B (the rebuild mark), never through B's bitmap:
+        # the admin chose B's data, and the writes made while B was away are gone, on both legs.
         g.array_up("A")
         wait_array_usable(g, "arrayA")
         release(g, holder)
         holder = None
-        ctx.check(drv.stop() == 0, "stop before re-assembly failed")
-        ctx.check(drv.action("start").rc == 0, "start with both legs failed")
         r = labtool(g, ["resync", "--dm", drv.name, "--", AGENT, "monitor"], env=drv.env())
         ctx.check(r["_rc"] == 0, "not in sync after A returned: %s" % r)
         ctx.figures["rebuild_from_b_s"] = r["resync_s"]
+        r = g.run(["dmesg"], timeout=30)
+        ctx.check("rebuild 0" in table_now(g, drv.name) or "recovery of RAID array" in r.out,
+                  "no full rebuild of leg A seen")
         ctx.check(drv.monitor() == 0, "monitor after the rebuild is not 0")
         ctx.check(record(ctx) == "a,b", "record after the rebuild is %r" % record(ctx))
+        ctx.check(record(ctx, REBUILD) is None, "rebuild mark %r left after the rebuild"
+                  % record(ctx, REBUILD))
         ctx.check(read_digest(g, "/dev/mapper/" + drv.name, 300, 8) != file_digest(path),
                   "leg A's newer data survived although the admin declared leg B current")
         length = int(table_now(g, drv.name).split()[1])
@@ -246,12 +291,13 @@ def sc_mirror_replace(ctx):
         r = helper(ctx, [RESYNC, "replace", "twin0", "--leg", "A", "--device",
                          "/dev/mapper/arrayA", "--yes"])
         ctx.check(r.rc != 0, "replace of the current leg A was accepted")
-        r = helper(ctx, [RESYNC, "replace", "twin0", "--leg", "B", "--device",
-                         "/dev/mapper/arrayB", "--yes", "--wait", "--timeout", "600"])
-        ctx.check(r.rc == 0, "replace --leg B failed (%s)" % r.rc)
+        # The replacement as docs/runbook.md says (section 9a, its lab block).
+        t0 = time.monotonic()
+        run_runbook(ctx, "mirror-replace", {"MIRROR": "p-mirror",
+                                            "NEW_DEVICE": "/dev/mapper/arrayB"})
+        ctx.figures["replace_runbook_s"] = round(time.monotonic() - t0, 1)
         r = labtool(g, ["resync", "--dm", drv.name, "--", AGENT, "monitor"], env=drv.env())
         ctx.check(r["_rc"] == 0, "not in sync after replace: %s" % r)
-        ctx.figures["replace_full_rebuild_s"] = r["resync_s"]
         ctx.check(drv.monitor() == 0, "monitor after replace is not 0")
         ctx.check(record(ctx) == "a,b", "record after replace is %r" % record(ctx))
         ctx.check(read_digest(g, "/dev/mapper/" + drv.name, 500, 16) == file_digest(path),
