@@ -33,7 +33,7 @@ def ocf_env(**params):
     return e
 
 
-@scenario("bench-monitor", timeout=900)
+@scenario("bench-monitor", default=False, timeout=900)  # bench/run; not in CI (figures only)
 def sc_bench_monitor(ctx):
     """Benchmark: mirror monitor (depth 0) vs resource-agents' mdraid and LVM-activate on an
     equivalent raid1 over the same legs: wall time and forks, as ratios."""

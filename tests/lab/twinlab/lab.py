@@ -73,6 +73,7 @@ class Lab:
         self.guests = {}
         self._running = {}
         self.hub = None
+        self.cleanups = []  # callables run first by cleanup() (e.g. the client's netns and relay)
         self._old_handlers = {}
 
     # ---------- context ----------
@@ -101,6 +102,12 @@ class Lab:
         self._running.pop(guest.name, None)
 
     def cleanup(self):
+        while self.cleanups:
+            fn = self.cleanups.pop()
+            try:
+                fn()
+            except Exception as e:
+                print("lab: clean-up %r failed: %s" % (fn, e))
         for g in list(self._running.values()):
             try:
                 g.stop(timeout=6)
@@ -119,8 +126,14 @@ class Lab:
     # ---------- guests ----------
     def guest(self, name, index=None, network=False):
         """Create (not start) a guest; network=True wires it to the UDP hub (created on demand)."""
-        if name in self.guests:
-            return self.guests[name]
+        old = self.guests.get(name)
+        if old is not None:
+            if bool(old.net) == network and (index is None or old.index == index):
+                return old
+            # Another group made this guest with other wiring (the storage group's node1 has no
+            # NIC): it is stopped between groups, so it is made anew.
+            old.stop()
+            del self.guests[name]
         index = len(self.guests) + 1 if index is None else index
         net = None
         if network:

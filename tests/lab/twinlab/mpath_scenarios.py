@@ -485,7 +485,7 @@ def sc_mpath_array_loss(ctx):
 BENCH_REPEAT = 7
 
 
-@scenario("bench-mpath", timeout=600)
+@scenario("bench-mpath", default=False, timeout=600)  # bench/run; not in CI (figures only)
 def sc_bench_mpath(ctx):
     """Benchmark: mpath monitor (depth 0, steady state) vs a shell agent's monitor parsing
     `multipath -ll` / `multipathd show paths`: wall time and forks, as ratios (bench/README.md)."""

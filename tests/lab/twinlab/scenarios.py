@@ -124,6 +124,9 @@ def boot_pair_group(lab):
 
 
 GROUPS = {"storage": boot_storage_group, "pair": boot_pair_group}
+# How long a group's boot may take (s), on its own alarm: a scenario's timeout starts after it, so
+# the fresh boot that follows a failed scenario does not eat the next scenario's time.
+GROUP_BOOT_TIMEOUT_S = {"storage": 600, "pair": 900}
 
 
 # ---------------------------------------------------------------- helpers
@@ -805,13 +808,17 @@ def run_all(lab, chosen, opts, results_dir):
             res = None
             ctx = None
             old = signal.signal(signal.SIGALRM, _alarm)
-            signal.alarm(sc.timeout)
             try:
                 if guests is None:
+                    signal.alarm(GROUP_BOOT_TIMEOUT_S.get(group, sc.timeout))
                     for g in lab.guests.values():
                         g.stop()
                     lab.reset_storage()
+                    t_boot = time.monotonic()
                     guests = GROUPS[group](lab)
+                    print("       .. group %s booted in %.1f s" % (group, time.monotonic() - t_boot),
+                          flush=True)
+                signal.alarm(sc.timeout)
                 ctx = Ctx(lab, guests, opts, logdir=os.path.join(results_dir, sc.name))
                 sc.fn(ctx)
                 res = ScenarioResult(sc.name, True, ctx.figures, notes=ctx.notes)
@@ -842,6 +849,8 @@ def run_all(lab, chosen, opts, results_dir):
                     g.stop()
                 guests = None  # next scenario of the group gets a fresh boot
             print("%s %s (%.1f s)" % (res.status, sc.name, res.seconds), flush=True)
+            if res.error:
+                print("       .. " + res.error.replace("\n", "\n       .. "), flush=True)
             results.append(res)
         for g in lab.guests.values():
             g.stop()
@@ -854,3 +863,5 @@ from . import admin_scenarios  # noqa: E402,F401
 from . import bench_scenarios  # noqa: E402,F401
 # ocf:twinarray:mpath: path loss, array loss, monitor benchmark (issue 4)
 from . import mpath_scenarios  # noqa: E402,F401
+# the two-node cluster and its fault matrix (group "cluster"), last: one group boot for all of it
+from . import cluster_scenarios  # noqa: E402,F401
