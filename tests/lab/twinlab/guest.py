@@ -10,6 +10,7 @@ import os
 import shlex
 import signal
 import socket
+import struct
 import subprocess
 import threading
 import time
@@ -19,6 +20,7 @@ from . import proto
 from .qmp import QMP, QMPError
 
 LAB_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SEND_TIMEOUT_S = 30  # control channel: how long a send may wait for the guest to read
 STAGE2 = os.path.join(LAB_DIR, "guest", "stage2")
 GUEST_MODULES = ("virtio_console virtio_scsi sd_mod virtio_net dm_mod raid1 dm_raid dm_multipath "
                  "dm_round_robin dm_service_time scsi_dh_alua softdog")
@@ -69,6 +71,9 @@ class ControlChannel:
                 if time.monotonic() > deadline:
                     raise GuestError("cannot connect to control socket %s" % self.path)
                 time.sleep(0.1)
+        # A guest that stops reading (agent dead or never started) must not hang the lab on a
+        # full socket buffer: sends give up after SEND_TIMEOUT_S (recv stays blocking).
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, struct.pack("ll", SEND_TIMEOUT_S, 0))
         self.sock = s
         self._reader = threading.Thread(target=self._read_loop, name="ctl-" + self.path, daemon=True)
         self._reader.start()
