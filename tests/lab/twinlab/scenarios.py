@@ -664,8 +664,9 @@ def prepare_oracle_home(ctx):
                    "--sid", "ORCL", "--listener", "LT:1521", "--oratab",
                    "/var/tmp/twinarray-oratab"], timeout=120)
     ctx.check(r.rc == 0, "make-home of the Oracle stand-in failed: %s" % r.out[-500:])
-OCF_RNG = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(LAB_DIR))), "shared",
-                       "schemas", "ocf-ra-api-1.1.rng")
+# Resolved on the host: ../shared is often a symlink, and the guest sees the host's paths.
+OCF_RNG = os.path.realpath(os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(LAB_DIR))),
+                                        "shared", "schemas", "ocf-ra-api-1.1.rng"))
 DTD_CHECK = "Your agent produces meta-data which does not conform to ra-api-1.dtd"
 
 
