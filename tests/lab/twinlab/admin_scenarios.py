@@ -12,9 +12,9 @@ import subprocess
 import time
 
 from .lab import wait_until
-from .scenarios import (AGENT, AgentDriver, fresh_mirror, hold_open, host_image_digest, labtool,
+from .scenarios import (AGENT, AgentDriver, check_legs_identical, fresh_mirror, hold_open, labtool,
                         need_agent, raid_status, read_digest, release, remove_maps, scenario,
-                        table_now, wait_array_usable, write_pattern, file_digest, META_SECTORS)
+                        table_now, wait_array_usable, write_pattern, file_digest)
 
 RESYNC = "/usr/sbin/mirror-resync"
 STATUS = "/usr/sbin/twinarray-status"
@@ -199,10 +199,7 @@ def sc_mirror_override(ctx):
                   "leg A's newer data survived although the admin declared leg B current")
         length = int(table_now(g, drv.name).split()[1])
         ctx.check(drv.stop() == 0, "final stop failed")
-        a, b = ctx.lab.layout.arrays["A"], ctx.lab.layout.arrays["B"]
-        ctx.check(host_image_digest(a.image, META_SECTORS * 512, length * 512)
-                  == host_image_digest(b.image, META_SECTORS * 512, length * 512),
-                  "legs differ after the rebuild from B")
+        check_legs_identical(ctx, length, "after the rebuild from B")
     finally:
         if holder:
             release(g, holder)
@@ -304,10 +301,7 @@ def sc_mirror_replace(ctx):
                   "data written before the replacement is wrong")
         length = int(table_now(g, drv.name).split()[1])
         ctx.check(drv.stop() == 0, "final stop failed")
-        a = ctx.lab.layout.arrays["A"]
-        ctx.check(host_image_digest(a.image, META_SECTORS * 512, length * 512)
-                  == host_image_digest(b.image, META_SECTORS * 512, length * 512),
-                  "legs differ after replace")
+        check_legs_identical(ctx, length, "after replace")
     finally:
         g.restore_paths()
         try:

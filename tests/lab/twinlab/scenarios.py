@@ -436,10 +436,8 @@ def diff_resync(ctx, driver, size_written_mib=32, offset_mib=256):
         ctx.check(driver.monitor() == 7, "monitor after stop is not 7")
         left = g.run(["dmsetup", "ls"]).out
         ctx.check(name not in left, "maps left after stop: %s" % left)
+        check_legs_identical(ctx, length, "after resync")
         a, b = ctx.lab.layout.arrays["A"], ctx.lab.layout.arrays["B"]
-        da = host_image_digest(a.image, META_SECTORS * 512, length * 512)
-        db = host_image_digest(b.image, META_SECTORS * 512, length * 512)
-        ctx.check(da == db, "data legs differ after resync (A %s, B %s)" % (da[:16], db[:16]))
         want = file_digest(data)
         for arr in (a, b):
             got = host_image_digest(arr.image, META_SECTORS * 512 + offset_mib * MIB,
@@ -629,10 +627,7 @@ def sc_mirror_stale_leg(ctx):
         table = table_now(g, drv.name)
         length = int(table.split()[1])
         ctx.check(drv.stop() == 0, "final stop failed")
-        a, b = ctx.lab.layout.arrays["A"], ctx.lab.layout.arrays["B"]
-        ctx.check(host_image_digest(a.image, META_SECTORS * 512, length * 512)
-                  == host_image_digest(b.image, META_SECTORS * 512, length * 512),
-                  "legs differ after catch-up")
+        check_legs_identical(ctx, length, "after catch-up")
     finally:
         if holder:
             release(g, holder)
@@ -644,6 +639,15 @@ def sc_mirror_stale_leg(ctx):
         remove_maps(g, drv.name)
         for p in files:
             os.unlink(p)
+
+
+def check_legs_identical(ctx, length_sectors, what):
+    """Both data legs byte-identical over the mirror's length, read from the host's image files
+    (the mirror must be stopped)."""
+    a, b = ctx.lab.layout.arrays["A"], ctx.lab.layout.arrays["B"]
+    da = host_image_digest(a.image, META_SECTORS * 512, length_sectors * 512)
+    db = host_image_digest(b.image, META_SECTORS * 512, length_sectors * 512)
+    ctx.check(da == db, "legs differ %s (A %s, B %s)" % (what, da[:16], db[:16]))
 
 
 # ocf-tester parameters per agent installed under resource.d/twinarray (add new agents here)
