@@ -21,7 +21,8 @@ import time
 from . import dmstatus
 from .guest import GuestError
 from .lab import wait_until
-from .scenarios import (AGENT, META_SECTORS, MIB, AgentDriver, Skip, check_legs_identical,
+from .scenarios import (AGENT, META_SECTORS, MIB, AgentDriver, Skip, bitmap_dirty,
+                        check_legs_identical, wait_bitmap_clean,
                         fresh_mirror, labtool, need_agent, raid_status, remove_maps, scenario,
                         table_now, wait_array_usable)
 
@@ -327,23 +328,6 @@ def sc_mpath_path_loss(ctx):
 
 # ---------------------------------------------------------------- array loss
 
-def bitmap_dirty(image):
-    """(dirty regions, region bytes, regions) of the md write-intent bitmap that dm-raid keeps
-    4 KiB into the metadata area at the front of a leg (bitmap_super_t, then the bits)."""
-    with open(image, "rb") as f:
-        f.seek(4096)
-        sb = f.read(256)
-        magic, _version = struct.unpack_from("<II", sb, 0)
-        if magic != 0x6d746962:  # "bitm"
-            return None
-        sync_sectors, = struct.unpack_from("<Q", sb, 40)
-        chunk, = struct.unpack_from("<I", sb, 52)
-        regions = -(-sync_sectors * 512 // chunk)
-        bits = f.read(-(-regions // 8))
-    dirty = sum(bin(b).count("1") for b in bits)
-    return dirty, chunk, regions
-
-
 @scenario("mpath-array-loss", timeout=1200)
 def sc_mpath_array_loss(ctx):
     """ocf:twinarray:mpath + mirror: both paths of array B lost under writes -> the map fails I/O
@@ -364,6 +348,7 @@ def sc_mpath_array_loss(ctx):
         ctx.check(drv.monitor() == 0, "mirror monitor after initial sync is not 0")
         length = int(table_now(g, drv.name).split()[1])
         f["mirror_mib"] = length * 512 // MIB
+        wait_bitmap_clean(ctx, a.image)
         writer = Writer(ctx, "/dev/mapper/" + drv.name, offset_mib=256, span_mib=32)
         f["writer_window_mib"] = 32
 
