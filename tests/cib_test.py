@@ -88,13 +88,11 @@ class CibTestBase:
         staged = os.path.join(STAGE, OCF_DIR.lstrip("/"), "twinarray")
         shutil.rmtree(os.path.join(overlay, "twinarray"), ignore_errors=True)
         shutil.copytree(staged, os.path.join(overlay, "twinarray"))
+        cls.overlay = overlay
         cls.cib = os.path.join(cls.tmp, cls.tool + ".xml")
-        script = os.path.join(TOP, "cib", "configure-" + cls.tool)
-        inner = 'mount --bind "$1" "$2" && exec "$3" "$4" --cib "$5"'
-        r = run(["unshare", "-m", "bash", "-c", inner, "bash", overlay, OCF_DIR, script, SITE,
-                 cls.cib])
+        r = cls.configure(SITE, cls.cib)
         if r.returncode != 0:
-            raise AssertionError("%s failed: %s%s" % (script, r.stdout, r.stderr))
+            raise AssertionError("configure-%s failed: %s%s" % (cls.tool, r.stdout, r.stderr))
         # Both nodes up, both seeing both arrays; run transitions until the cluster is steady.
         cls.steady = os.path.join(cls.tmp, cls.tool + "-steady.xml")
         simulate(cls.cib, "-u", NODES[0], "-u", NODES[1], save=cls.steady)
@@ -106,6 +104,22 @@ class CibTestBase:
                 break
         cls.active = placement(simulate(cls.steady)).get("p-ora")
         cls.other = NODES[1] if cls.active == NODES[0] else NODES[0]
+
+    @classmethod
+    def configure(cls, site, cib, tool=None):
+        """cib/configure-<tool> SITE --cib CIB with the staged agents visible."""
+        script = os.path.join(TOP, "cib", "configure-" + (tool or cls.tool))
+        inner = 'mount --bind "$1" "$2" && exec "$3" "$4" --cib "$5"'
+        return run(["unshare", "-m", "bash", "-c", inner, "bash", cls.overlay, OCF_DIR, script,
+                    site, cib])
+
+    def site_with(self, name, extra):
+        path = os.path.join(self.tmp, "%s-%s.conf" % (self.tool, name))
+        with open(SITE) as f:
+            text = f.read()
+        with open(path, "w") as f:
+            f.write(text + "\n" + extra + "\n")
+        return path
 
     @classmethod
     def tearDownClass(cls):
@@ -126,6 +140,41 @@ class CibTestBase:
         self.assertEqual(props.get("stonith-enabled"), "true")
         stonith = [p for p in tree.getroot().iter("primitive") if p.get("class") == "stonith"]
         self.assertTrue(stonith, "no fencing device")
+
+    def test_op_timeout_scale_multiplies_every_operation_timeout(self):
+        def timeouts(cib):
+            return {op.get("id"): op.get("timeout") for op in ET.parse(cib).getroot().iter("op")}
+        scaled = os.path.join(self.tmp, self.tool + "-scaled.xml")
+        r = self.configure(self.site_with("scaled", "OP_TIMEOUT_SCALE=4"), scaled)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        base, four = timeouts(self.cib), timeouts(scaled)
+        self.assertEqual(sorted(base), sorted(four))
+        self.assertTrue(base and all(v and v.endswith("s") for v in base.values()),
+                        "an operation without a timeout in seconds: %s" % base)
+        for op_id, value in base.items():
+            self.assertEqual(int(four[op_id][:-1]), 4 * int(value[:-1]), op_id)
+
+    def test_pcs_and_crmsh_configure_the_same_operations(self):
+        if self.tool != "pcs":
+            self.skipTest("compared once, in the pcs class")
+        crmsh = os.path.join(self.tmp, "crmsh-compare.xml")
+        r = self.configure(SITE, crmsh, tool="crmsh")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+        def ops(cib):
+            return sorted((p.get("id"), op.get("name"), op.get("interval").rstrip("s") or "0",
+                           op.get("timeout"))
+                          for p in ET.parse(cib).getroot().iter("primitive")
+                          for op in p.iter("op"))
+        self.assertEqual(ops(self.cib), ops(crmsh))
+
+    def test_invalid_op_timeout_scale_is_refused(self):
+        out = os.path.join(self.tmp, self.tool + "-bad-scale.xml")
+        r = self.configure(self.site_with("bad-scale", "OP_TIMEOUT_SCALE=0"), out)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("OP_TIMEOUT_SCALE must be a whole number", r.stderr)
+        self.assertFalse(os.path.exists(out) and os.path.getsize(out) > 0,
+                         "a CIB was written from an invalid site file")
 
     def test_steady_state_whole_group_on_one_node(self):
         where = placement(simulate(self.steady))

@@ -80,7 +80,10 @@ def site_conf(sbd_wwn):
         "SERVICE_IP=%s" % SERVICE_IP, "SERVICE_CIDR=24",
         "ORACLE_SID=ORCL", "ORACLE_HOME=%s" % ORACLE_HOME, "ORACLE_USER=oracle",
         "ORACLE_LISTENER=LISTENER",
-        "WORKLOAD=pgsql", "PGSQL_BIN=%s" % pgsql_bin(), "PGSQL_DATA=%s/pgdata" % MOUNT, ""])
+        "WORKLOAD=pgsql", "PGSQL_BIN=%s" % pgsql_bin(), "PGSQL_DATA=%s/pgdata" % MOUNT,
+        # guests under TCG run tens of times slower than a server, and two share 2 cores:
+        # monitors of IPaddr2 and fence_sbd took > 20 s / > 30 s there (CI, load 6)
+        "OP_TIMEOUT_SCALE=4", ""])
 
 
 def corosync_conf(addrs):
