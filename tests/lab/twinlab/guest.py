@@ -210,7 +210,8 @@ class Guest:
                "-chardev", "socket,id=ctl,path=%s,server=on,wait=off" % self.ctl_path,
                "-device", "virtserialport,chardev=ctl,name=ctl"]
         if lab.stage:  # its own read-only share: host paths like /tmp are shadowed in the guest
-            cmd += ["-fsdev", "local,id=labstage,path=%s,security_model=none,readonly=on" % lab.stage,
+            shared = lab.deb_dir or lab.stage
+            cmd += ["-fsdev", "local,id=labstage,path=%s,security_model=none,readonly=on" % shared,
                     "-device", "virtio-9p-pci,fsdev=labstage,mount_tag=labstage"]
         cmd += lab.layout.qemu_args()
         if self.net:
@@ -221,7 +222,7 @@ class Guest:
         return cmd
 
     def write_env(self):
-        env = {"LAB_HOSTNAME": self.name, "LAB_DIR": LAB_DIR, "LAB_STAGE": "yes" if self.lab.stage else "",
+        env = {"LAB_HOSTNAME": self.name, "LAB_DIR": LAB_DIR, "LAB_STAGE": ("deb" if self.lab.deb_dir else "yes") if self.lab.stage else "",
                "LAB_MODULES": GUEST_MODULES}
         env.update(self.extra_env)
         with open(os.path.join(self.share, "guest.env"), "w") as f:

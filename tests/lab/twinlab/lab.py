@@ -69,6 +69,9 @@ class Lab:
         self.initramfs = os.path.join(self.workdir, "initramfs.cpio.gz")
         self.layout = Layout(self.workdir, array_mib=array_mib)
         self.stage = os.path.abspath(stage) if stage else None
+        # a directory holding one .deb: the guests install it with dpkg -i instead of copying
+        # the stage tree (which is then the package's contents, for host-side use)
+        self.deb_dir = None
         self.mem_mib = mem_mib
         self.guests = {}
         self._running = {}
@@ -167,6 +170,27 @@ def install_stage(build_dir, stage_dir):
     if r.returncode != 0:
         raise RuntimeError("installing %s into the stage failed (is the build up to date?):\n%s"
                            % (build_dir, r.stdout[-3000:]))
+    return stage_dir
+
+
+def stage_from_deb(deb, lab):
+    """Prepares `lab` to install the package `deb` in every guest (dpkg -i at boot): the .deb is
+    copied into its own share, and the stage tree (host side: meta-data, cib/ checks) is the
+    package's contents (dpkg-deb -x). Returns the stage directory."""
+    if not os.path.isfile(deb):
+        raise RuntimeError("no such package: %s" % deb)
+    lab.deb_dir = os.path.join(lab.workdir, "deb")
+    stage_dir = os.path.join(lab.workdir, "stage")
+    for d in (lab.deb_dir, stage_dir):
+        if os.path.isdir(d):
+            shutil.rmtree(d)
+        os.makedirs(d)
+    shutil.copy(deb, lab.deb_dir)
+    r = subprocess.run(["dpkg-deb", "-x", deb, stage_dir], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True)
+    if r.returncode != 0:
+        raise RuntimeError("dpkg-deb -x %s failed:\n%s" % (deb, r.stdout[-3000:]))
+    lab.stage = stage_dir
     return stage_dir
 
 

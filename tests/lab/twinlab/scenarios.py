@@ -289,12 +289,29 @@ dmsetup create "$name" --table "0 $d raid raid1 $p $devs"
 
 # ---------------------------------------------------------------- scenarios
 
+def check_installed(ctx, g):
+    """What the guest runs: the Debian package installed by dpkg (tests/lab/run --deb), or the
+    stage tree copied over its root. With --deb, the package must be installed and own the agents."""
+    if not ctx.lab.deb_dir:
+        ctx.figures["installed_from"] = "stage tree" if ctx.lab.stage else "nothing"
+        return
+    r = g.run(["dpkg-query", "-W", "-f", "${Status} ${Version}", "twinarray"], timeout=60)
+    ctx.check(r.rc == 0 and r.out.startswith("install ok installed"),
+              "%s: the twinarray package is not installed: %s (see /run/lab-dpkg.log)"
+              % (g.name, r.out.strip()))
+    r = g.run(["dpkg-query", "-S", "/usr/lib/ocf/resource.d/twinarray/mirror"], timeout=60)
+    ctx.check(r.rc == 0 and r.out.startswith("twinarray:"),
+              "%s: the mirror agent does not come from the package: %s" % (g.name, r.out.strip()))
+    ctx.figures["installed_from"] = "dpkg -i " + os.listdir(ctx.lab.deb_dir)[0]
+
+
 @scenario("boot", timeout=300)
 def sc_boot(ctx):
     """Guest boots on Debian's kernel; multipath maps arrayA/arrayB present with 2 paths each."""
     g = ctx.g
     ctx.figures["boot_s"] = g.boot_s
     ctx.figures["storage_ready_s"] = g.storage_ready_s
+    check_installed(ctx, g)
     r = g.run(["uname", "-r"], check=True)
     ctx.check(r.out.strip() == ctx.lab.kver, "guest kernel %r, expected %r" % (r.out.strip(), ctx.lab.kver))
     r = g.run(["dmsetup", "targets"], check=True)
