@@ -2,8 +2,7 @@
 scenario with the commit client running outside the node under test; each restores a healthy
 cluster (both nodes online, g-db started, mirror in sync) before it ends.
 
-Default set: the scenarios that have passed in the lab. The others (instance kill,
-partition, second loss during resync, both arrays, cold start with the stale leg) are written and
+Default set: the scenarios that have passed in the lab. The others (partition, second loss during resync, both arrays, cold start with the stale leg) are written and
 run by name (`tests/lab/run cluster-partition ...`); each joins the default set once it passes
 (issue 6 tracks them).
 
@@ -331,7 +330,7 @@ def sc_listener_kill(ctx):
     cl.cleanup_failures(g)
 
 
-@scenario("cluster-instance-kill", group="cluster", default=False, timeout=1200)
+@scenario("cluster-instance-kill", group="cluster", timeout=1200)
 def sc_instance_kill(ctx):
     """(8) Instance killed: restarted locally; killed past migration-threshold=3: fails over."""
     cl, g, s = active(ctx)
