@@ -222,7 +222,8 @@ class Guest:
         return cmd
 
     def write_env(self):
-        env = {"LAB_HOSTNAME": self.name, "LAB_DIR": LAB_DIR, "LAB_STAGE": ("deb" if self.lab.deb_dir else "yes") if self.lab.stage else "",
+        stage = "" if not self.lab.stage else "deb" if self.lab.deb_dir else "yes"
+        env = {"LAB_HOSTNAME": self.name, "LAB_DIR": LAB_DIR, "LAB_STAGE": stage,
                "LAB_MODULES": GUEST_MODULES}
         env.update(self.extra_env)
         with open(os.path.join(self.share, "guest.env"), "w") as f:
