@@ -20,6 +20,7 @@ The commit client runs on the host in its own network namespace (workload.Client
 """
 import glob
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -446,6 +447,28 @@ class Cluster:
         return wait_until(ok, timeout, interval=1, what="g-db started%s"
                           % (" elsewhere than " + not_on if not_on else ""))
 
+    def wait_idle(self, timeout=300):
+        """Wait until the DC's controller is idle (S_IDLE twice in a row: no transition running).
+
+        Pacemaker 2.1 drops the failure of a recurring monitor that arrives while the
+        transition that scheduled it is still running (controld_te_events.c: "Event already
+        confirmed"): no fail-count, no recovery until the cluster-recheck timer. A fault injected
+        right after a recovery can fall in that window, so a scenario that counts failures waits
+        for the cluster to settle first (docs/cluster.md)."""
+        seen = [0]
+
+        def ok():
+            g = self.alive()[0]
+            r = g.run(["crmadmin", "--dc_lookup"], timeout=60)
+            m = re.search(r"Designated Controller is: (\S+)", r.out)
+            if not m:
+                seen[0] = 0
+                return False
+            r = g.run(["crmadmin", "--status", m.group(1)], timeout=60)
+            seen[0] = seen[0] + 1 if "S_IDLE" in r.out else 0
+            return seen[0] >= 2
+        wait_until(ok, timeout, interval=2, what="the cluster to settle (DC in S_IDLE)")
+
     def failure_reasons(self, rid):
         for g in self.alive():
             r = g.run(["crm_mon", "-1", "--output-as=xml"], timeout=30)
@@ -464,6 +487,38 @@ class Cluster:
             rids = sorted(set(f[0] for f in st["failures"]))
         for rid in rids:
             g.run(["crm_resource", "--cleanup", "--resource", rid], timeout=120)
+
+    def diagnosis(self):
+        """Lines that explain the cluster's state after a failed scenario: crm_mon with fail
+        counts and node attributes, the scheduler's scores for g-db, and each node's recent
+        Pacemaker errors and warnings."""
+        lines = []
+        alive = self.alive()
+        if not alive:
+            return ["no cluster node is running"]
+        members = set(GROUP_MEMBERS) | {"g-db"}
+        for title, argv, keep in (
+                ("crm_mon", ["crm_mon", "-1", "-r", "-f", "-A"], None),
+                ("scores of g-db", ["crm_simulate", "-Ls"],
+                 lambda l: "score on" in l and any(" %s " % m in l for m in members))):
+            try:
+                r = alive[0].run(argv, timeout=60)
+            except GuestError as e:
+                lines.append("%s: %s" % (title, e))
+                continue
+            out = [l for l in r.out.splitlines() if l.strip() and (keep is None or keep(l))]
+            lines.append("%s on %s (rc %d):" % (title, alive[0].name, r.rc))
+            lines.extend("  " + l for l in out[:80])
+        for g in alive:
+            try:
+                r = g.run(["sh", "-c", "grep -hE 'error|warning|crit' /var/log/pacemaker/pacemaker.log"
+                           " | tail -n 20"], timeout=30)
+            except GuestError as e:
+                lines.append("pacemaker.log of %s: %s" % (g.name, e))
+                continue
+            lines.append("pacemaker.log of %s, last errors and warnings:" % g.name)
+            lines.extend("  " + l for l in r.out.splitlines())
+        return lines
 
     # ---------------------------------------------------------------- node life
     def rejoin(self, name, arrays_down=()):

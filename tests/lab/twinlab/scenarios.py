@@ -128,6 +128,9 @@ GROUPS = {"storage": boot_storage_group, "pair": boot_pair_group}
 # How long a group's boot may take (s), on its own alarm: a scenario's timeout starts after it, so
 # the fresh boot that follows a failed scenario does not eat the next scenario's time.
 GROUP_BOOT_TIMEOUT_S = {"storage": 600, "pair": 900}
+# What to print when a scenario of the group fails, before its guests are stopped: fn(lab) ->
+# list of lines. CI keeps only the printed output, so this is what explains a failure there.
+GROUP_DIAGNOSIS = {}
 
 
 # ---------------------------------------------------------------- helpers
@@ -848,6 +851,22 @@ def _alarm(signum, frame):
     raise ScenarioTimeout("scenario timed out")
 
 
+def _print_diagnosis(lab, group, dest):
+    """Print the group's diagnosis of a failed scenario and keep it in dest/diagnosis.txt."""
+    fn = GROUP_DIAGNOSIS.get(group)
+    if fn is None:
+        return
+    try:
+        lines = fn(lab)
+    except Exception as e:
+        lines = ["diagnosis failed: %s: %s" % (type(e).__name__, e)]
+    os.makedirs(dest, exist_ok=True)
+    with open(os.path.join(dest, "diagnosis.txt"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    for line in lines:
+        print("       ?? " + line, flush=True)
+
+
 def run_all(lab, chosen, opts, results_dir):
     results = []
     i = 0
@@ -901,6 +920,7 @@ def run_all(lab, chosen, opts, results_dir):
                         print("       .. could not collect logs of %s: %s" % (g.name, e))
                 res.logs = dest
             if not res.passed and not res.skipped:
+                _print_diagnosis(lab, group, os.path.join(results_dir, sc.name))
                 for g in lab.guests.values():
                     g.stop()
                 guests = None  # next scenario of the group gets a fresh boot
