@@ -61,10 +61,14 @@ class RecordedDriver(AgentDriver):
 
 
 def setup_cib(ctx):
+    """A fresh CIB file for the scenario. The node had no cluster in the scenarios before: the
+    record's runtime cache remembers that (no cluster reachable, retried after a while) and
+    the last values, so it is cleared as a node's would be when it joins a cluster."""
     with open(os.path.join(ctx.g.share, "cib.xml"), "w") as f:
         f.write(CIB_TEMPLATE)
     r = ctx.g.run(["cp", "/lab/cib.xml", GUEST_CIB])
     ctx.check(r.rc == 0, "cannot place the CIB file: %s" % r.out)
+    clear_runtime_cache(ctx)
 
 
 def record(ctx, key=RECORD):
