@@ -749,6 +749,16 @@ Result Mirror::Monitor(int depth) {
   }
   RecordCurrent(in_sync);
   const int good = in_sync[0] ? 0 : 1, other = 1 - good;
+  // md never fails the last in-sync leg: with both arrays gone it still shows 'A'. One direct
+  // read of its metadata tells a mirror running on one leg from one that cannot do I/O at all.
+  std::string data;
+  if (!disks_->ReadDirect(MetaPath(good), 0, kSuperblockReadBytes, &data, &err)) {
+    return Result::Of(Status::kErrGeneric,
+                      "mirror " + config_.name + " has no readable leg: " + DescribeLeg(other) +
+                          (status.health[other] == LegHealth::kOutOfSync ? " is not in sync"
+                                                                         : " failed") +
+                          " and " + DescribeLeg(good) + " does not answer reads (" + err + ")");
+  }
   if (status.health[other] == LegHealth::kOutOfSync) {
     return Result::Of(Status::kDegraded, DescribeLeg(other) + " resynchronising from leg " +
                                              ArrayLetter(good) + ": " +

@@ -354,11 +354,41 @@ TEST_CASE("monitor: exit codes for every mirror state") {
     ocf::Result r = f.Make().Monitor(0);
     CHECK(r.status == c.expect);
     CHECK(r.exit_reason.find(c.reason) != std::string::npos);
-    CHECK(f.disks.reads.empty());  // Depth 0 does no I/O.
+    // Depth 0 reads nothing unless one leg is left; then it reads that leg's metadata once.
+    const std::string status = c.status;
+    const bool one_leg = status.find("AD") != std::string::npos ||
+                         status.find("Aa") != std::string::npos;
+    if (status.find("DA") != std::string::npos) {
+      CHECK(f.disks.reads == std::vector<std::string>{kLegB});
+    } else if (one_leg) {
+      CHECK(f.disks.reads == std::vector<std::string>{kLegA});
+    } else {
+      CHECK(f.disks.reads.empty());
+    }
     CHECK(f.dm.Count("suspend") == 0);
   }
   Fixture g;
   CHECK(g.Make().Monitor(0).status == Status::kNotRunning);
+}
+
+TEST_CASE("monitor: a lone leg that does not answer reads is an error, not degraded") {
+  // Both arrays lost: md keeps the last leg 'A', so only a read tells.
+  const char* statuses[] = {"raid1 2 AD 2088960/2088960 idle 0 0 -",
+                            "raid1 2 Aa 1044480/2088960 recover 0 0 -"};
+  for (const char* status : statuses) {
+    CAPTURE(status);
+    Fixture f;
+    f.Running(status);
+    f.disks.devices[kLegA].readable = false;
+    f.disks.devices[kLegB].readable = false;
+    ocf::Result r = f.Make().Monitor(0);
+    CHECK(r.status == Status::kErrGeneric);
+    CHECK(r.exit_reason.find("mirror twin0 has no readable leg") != std::string::npos);
+    CHECK(r.exit_reason.find("leg A (array A, /dev/mapper/arrayA) does not answer reads") !=
+          std::string::npos);
+    CHECK(f.dm.Count("suspend") == 0);  // Nothing is re-added or changed.
+    CHECK(f.record.values[kKey] == "a");  // A is still the leg that saw the last writes.
+  }
 }
 
 TEST_CASE("monitor records which legs are current") {
