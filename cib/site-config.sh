@@ -44,6 +44,12 @@ site_load() {
     echo "$file: OP_TIMEOUT_SCALE must be a whole number from 1 to 99, not ${SITE[OP_TIMEOUT_SCALE]}" >&2
     return 1
   fi
+  SITE[PRIORITY_FENCING_DELAY_S]=${SITE[PRIORITY_FENCING_DELAY_S]:-15}
+  if [[ ! ${SITE[PRIORITY_FENCING_DELAY_S]} =~ ^(0|[1-9][0-9]{0,2})$ ]] \
+     || [ "${SITE[PRIORITY_FENCING_DELAY_S]}" -gt 300 ]; then
+    echo "$file: PRIORITY_FENCING_DELAY_S must be whole seconds from 0 to 300, not ${SITE[PRIORITY_FENCING_DELAY_S]}" >&2
+    return 1
+  fi
 }
 
 # T SECONDS: an operation timeout, SECONDS times the site's OP_TIMEOUT_SCALE ("90s").

@@ -141,6 +141,24 @@ class CibTestBase:
         stonith = [p for p in tree.getroot().iter("primitive") if p.get("class") == "stonith"]
         self.assertTrue(stonith, "no fencing device")
 
+    def test_sbd_fences_from_a_static_host_list_after_the_site_priority_delay(self):
+        def fencing(cib):
+            root = ET.parse(cib).getroot()
+            props = {nv.get("name"): nv.get("value") for nv in root.iter("nvpair")}
+            sbd = [p for p in root.iter("primitive") if p.get("id") == "st-sbd"]
+            self.assertEqual(len(sbd), 1, "no st-sbd")
+            params = {nv.get("name"): nv.get("value") for nv in sbd[0].iter("nvpair")}
+            return props.get("priority-fencing-delay"), params.get("pcmk_host_list")
+        self.assertEqual(fencing(self.cib), ("15s", " ".join(NODES)))
+        slow = os.path.join(self.tmp, self.tool + "-slow-split.xml")
+        r = self.configure(self.site_with("slow-split", "PRIORITY_FENCING_DELAY_S=60"), slow)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(fencing(slow)[0], "60s")
+        bad = os.path.join(self.tmp, self.tool + "-bad-delay.xml")
+        r = self.configure(self.site_with("bad-delay", "PRIORITY_FENCING_DELAY_S=15s"), bad)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("PRIORITY_FENCING_DELAY_S must be whole seconds", r.stderr)
+
     def test_op_timeout_scale_multiplies_every_operation_timeout(self):
         def timeouts(cib):
             return {op.get("id"): op.get("timeout") for op in ET.parse(cib).getroot().iter("op")}

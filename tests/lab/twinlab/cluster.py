@@ -84,7 +84,11 @@ def site_conf(sbd_wwn):
         "WORKLOAD=pgsql", "PGSQL_BIN=%s" % pgsql_bin(), "PGSQL_DATA=%s/pgdata" % MOUNT,
         # guests under TCG run tens of times slower than a server, and two share 2 cores:
         # monitors of IPaddr2 and fence_sbd took > 20 s / > 30 s there (CI, load 6)
-        "OP_TIMEOUT_SCALE=4", ""])
+        "OP_TIMEOUT_SCALE=4",
+        # in a split under TCG the node running the database needs > 35 s from losing its peer
+        # to fencing it (it must first elect itself DC): the other node's fencing of it waits
+        # longer than that, or the wrong node wins (cluster-partition saw it at 15 s)
+        "PRIORITY_FENCING_DELAY_S=60", ""])
 
 
 def corosync_conf(addrs):
