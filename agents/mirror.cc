@@ -206,7 +206,8 @@ std::string NotThisMirrors(const MirrorConfig& config, int leg, const RaidSuperb
            ") holds data that is not a dm-raid superblock";
   }
   if (sb.kind == RaidSuperblock::Kind::kValid &&
-      (sb.num_devices != kLegCount || sb.array_position != static_cast<uint32_t>(leg))) {
+      (sb.num_devices != kLegCount ||
+       (sb.array_position != static_cast<uint32_t>(leg) && !sb.Unslotted()))) {
     return LegName(leg) + " (" + config.legs[leg] + ") carries the superblock of position " +
            std::to_string(sb.array_position) + " of a " + std::to_string(sb.num_devices) +
            "-leg raid: legs swapped or wrong device";
@@ -227,7 +228,7 @@ AssemblyPlan PlanAssembly(const MirrorConfig& config, const std::array<LegProbe,
     return plan;
   };
 
-  std::array<bool, kLegCount> valid{}, blank{};
+  std::array<bool, kLegCount> valid{}, blank{}, partial{};
   int readable = 0;
   for (int i = 0; i < kLegCount; ++i) {
     if (!legs[i].readable) continue;
@@ -241,6 +242,7 @@ AssemblyPlan PlanAssembly(const MirrorConfig& config, const std::array<LegProbe,
     }
     valid[i] = sb.kind == Kind::kValid;
     blank[i] = sb.kind == Kind::kBlank;
+    partial[i] = sb.Unslotted();
   }
   if (readable == 0) {
     return refuse(Status::kErrGeneric,
@@ -277,18 +279,22 @@ AssemblyPlan PlanAssembly(const MirrorConfig& config, const std::array<LegProbe,
     return plan;
   }
 
-  // An existing mirror: decide which legs are current.
+  // An existing mirror: decide which legs are current. The cluster's record is trusted as it is
+  // (mirror-resync force-current writes it deliberately); without one, a partially recovered
+  // leg is never current, however fresh its superblock.
   std::array<bool, kLegCount> current{};
   if (record.status == RecordStatus::kFound) {
     current = record.current;
   } else if (valid[0] && valid[1]) {
     // No record yet: dm-raid's own superblock analysis picks the freshest leg.
     const uint64_t ea = legs[0].superblock.events, eb = legs[1].superblock.events;
-    current = {ea >= eb, eb >= ea};
+    current = {ea >= eb && !partial[0], eb >= ea && !partial[1]};
+    if (!current[0] && !current[1]) current = {!partial[0], !partial[1]};
   } else {
     const int x = valid[0] ? 0 : 1, y = 1 - x;
     // A lone leg is current if it saw the other fail, or if the other is blank (replaced).
-    current[x] = legs[x].superblock.MarksFailed(static_cast<uint32_t>(y)) || blank[y];
+    current[x] =
+        !partial[x] && (legs[x].superblock.MarksFailed(static_cast<uint32_t>(y)) || blank[y]);
   }
 
   std::array<bool, kLegCount> source{};
@@ -296,7 +302,10 @@ AssemblyPlan PlanAssembly(const MirrorConfig& config, const std::array<LegProbe,
   if (!source[0] && !source[1]) {
     const int stale = valid[0] ? 0 : 1, other = 1 - stale;
     std::string why;
-    if (record.status == RecordStatus::kFound) {
+    if (partial[stale]) {
+      why = "its resynchronisation was interrupted, so it holds a partial copy that is the image "
+            "of no moment (check the filesystem and the database after any override)";
+    } else if (record.status == RecordStatus::kFound) {
       why = "the cluster records only " + LegName(other) + " as current";
     } else {
       why = std::string(record.status == RecordStatus::kUnreachable ? "no cluster is reachable"
@@ -322,6 +331,10 @@ AssemblyPlan PlanAssembly(const MirrorConfig& config, const std::array<LegProbe,
     if (blank[y]) {
       plan.rebuild_leg = y;
       plan.reason = LegName(y) + " is blank (new LUN): copying " + LegName(x) + " onto it in full";
+    } else if (partial[y]) {
+      plan.rebuild_leg = y;
+      plan.reason = LegName(y) + "'s earlier resynchronisation was interrupted: rebuilding it in " +
+                    "full from " + LegName(x);
     } else if (record.rebuild[y]) {
       plan.rebuild_leg = y;
       plan.reason = LegName(y) + " was overridden with mirror-resync force-current and may hold " +
@@ -349,6 +362,10 @@ ReAddPlan PlanReAdd(const MirrorConfig& config, int leg, const LegProbe& returni
   if (returning.superblock.kind == RaidSuperblock::Kind::kBlank) {
     return plan(ReAddMode::kFull, LegName(leg) + " is blank (new LUN): copying " + LegName(other) +
                                       " onto it in full");
+  }
+  if (returning.superblock.Unslotted()) {
+    return plan(ReAddMode::kFull, LegName(leg) + "'s earlier resynchronisation was interrupted: " +
+                                      "rebuilding it in full");
   }
   if (marked) {
     return plan(ReAddMode::kFull, LegName(leg) + " was overridden with mirror-resync force-current "

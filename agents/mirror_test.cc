@@ -239,6 +239,34 @@ TEST_CASE("stale-leg guard: PlanAssembly decisions") {
     CHECK(p.refuse_status == Status::kErrConfigured);
     CHECK(p.reason.find("legs swapped") != std::string::npos);
   }
+  SUBCASE("a leg whose recovery was interrupted is never a source") {
+    // Array A failed while B was being recovered from it: md wrote B out of its slot, with a
+    // superblock fresher than A's (the lab saw it).
+    const LegProbe b_partial = probe(true, K::kValid, kNoArrayPosition, 30, 0b01);
+    AssemblyPlan p = PlanAssembly(config, {gone, b_partial}, only_a);
+    CHECK(p.refuse);
+    CHECK(p.refuse_status == Status::kErrGeneric);
+    CHECK(p.reason.find("leg B (/dev/mapper/arrayB) may be stale: its resynchronisation was "
+                        "interrupted") != std::string::npos);
+    CHECK(p.reason.find("leg A is not readable") != std::string::npos);
+    for (const RecordView& r : {none, absent}) {  // Its own superblock does not make it current.
+      CHECK(PlanAssembly(config, {gone, b_partial}, r).refuse);
+      p = PlanAssembly(config, {a_sync, b_partial}, r);
+      CHECK_FALSE(p.refuse);
+      CHECK(p.current_after == std::array<bool, 2>{true, false});
+      CHECK(p.rebuild_leg == 1);
+    }
+    // A returns: B is copied again in full (the bitmap does not describe a half-done recovery).
+    p = PlanAssembly(config, {a_sync, b_partial}, only_a);
+    CHECK_FALSE(p.refuse);
+    CHECK(p.use == std::array<bool, 2>{true, true});
+    CHECK(p.rebuild_leg == 1);
+    CHECK(p.reason.find("resynchronisation was interrupted") != std::string::npos);
+    // The admin's deliberate override (force-current wrote the record) is obeyed.
+    p = PlanAssembly(config, {gone, b_partial}, only_b);
+    CHECK_FALSE(p.refuse);
+    CHECK(p.use == std::array<bool, 2>{false, true});
+  }
   SUBCASE("nothing readable") {
     AssemblyPlan p = PlanAssembly(config, {gone, gone}, both);
     CHECK(p.refuse);
@@ -482,6 +510,10 @@ TEST_CASE("the re-add guard: bitmap only for this mirror's older superblock at i
   p = PlanReAdd(config, 1, probe(true, K::kValid, 0, 10), a_running, false);
   CHECK(p.mode == ReAddMode::kSkip);
   CHECK(p.reason.find("legs swapped or wrong device") != std::string::npos);
+  // Its recovery was interrupted (md wrote it out of its slot): a partial copy, in full again.
+  p = PlanReAdd(config, 1, probe(true, K::kValid, kNoArrayPosition, 5), a_running, false);
+  CHECK(p.mode == ReAddMode::kFull);
+  CHECK(p.reason.find("resynchronisation was interrupted") != std::string::npos);
   // Nothing to compare with: no guess.
   CHECK(PlanReAdd(config, 1, b_older, probe(false, K::kBlank, 0, 0), false).mode ==
         ReAddMode::kSkip);

@@ -14,6 +14,9 @@ namespace twinarray {
 
 inline constexpr uint32_t kDmRaidMagic = 0x64526D44;
 inline constexpr size_t kSuperblockReadBytes = 4096;
+/// array_position of a leg md took out of its slot (raid_disk -1): a leg whose recovery was
+/// interrupted, e.g. when the leg it copied from failed (seen in the lab).
+inline constexpr uint32_t kNoArrayPosition = 0xFFFFFFFF;
 
 struct RaidSuperblock {
   enum class Kind {
@@ -29,6 +32,10 @@ struct RaidSuperblock {
   uint64_t disk_recovery_offset = 0;
   uint64_t array_resync_offset = 0;
   uint32_t level = 0;
+
+  /// True when md wrote this superblock with the leg out of its slot: it was being recovered and
+  /// holds a partial copy, the image of no moment; never a source, rebuilt in full.
+  bool Unslotted() const { return kind == Kind::kValid && array_position == kNoArrayPosition; }
 
   /// True when this superblock records position `pos` as failed.
   bool MarksFailed(uint32_t pos) const { return pos < 64 && ((failed_devices >> pos) & 1) != 0; }
