@@ -37,6 +37,7 @@ MOUNT = "/u02/oradata"
 SERVICE_IP = "10.0.0.50"
 ORACLE_HOME = "/u01/app/oracle/product/19.0.0/dbhome_1"
 ORACLE_UID = 54321
+PACEMAKER_LOG_COPY = "pacemaker.log"  # in a node's /lab share: STACK_START keeps it
 GROUP_MEMBERS = ["p-mirror", "p-fs", "p-ip", "p-lsnr", "p-ora", "p-pgsql"]
 
 # Timeouts: smaller than the lab trial's (token 10 s, SBD 20/40 s), stable on 2 TCG guests.
@@ -150,6 +151,9 @@ pgrep -x sbd >/dev/null || setsid -f sbd -p /run/sbd.pid watch </dev/null >/var/
 for i in $(seq 50); do pgrep -x sbd >/dev/null && break; sleep 0.2; done
 pgrep -x corosync >/dev/null || corosync
 pgrep -x pacemakerd >/dev/null || setsid -f pacemakerd </dev/null >/var/log/pacemaker/pacemakerd.out 2>&1
+# a copy on the host's side of /lab, which outlives the guest's tmpfs when the node is fenced
+pgrep -f '^tail -n \+1 -F /var/log/pacemaker/pacemaker.log' >/dev/null ||
+  setsid -f tail -n +1 -F /var/log/pacemaker/pacemaker.log </dev/null >>/lab/pacemaker.log 2>/dev/null
 echo started
 '''
 
@@ -513,15 +517,18 @@ class Cluster:
             out = [l for l in r.out.splitlines() if l.strip() and (keep is None or keep(l))]
             lines.append("%s on %s (rc %d):" % (title, alive[0].name, r.rc))
             lines.extend("  " + l for l in out[:80])
-        for g in alive:
+        for g in self.nodes:
+            # the host's copy (STACK_START): also there when the node was fenced
+            path = os.path.join(g.share, PACEMAKER_LOG_COPY)
             try:
-                r = g.run(["sh", "-c", "grep -hE 'error|warning|crit' /var/log/pacemaker/pacemaker.log"
-                           " | tail -n 20"], timeout=30)
-            except GuestError as e:
+                with open(path, errors="replace") as f:
+                    found = [l.rstrip("\n") for l in f if re.search(r"error|warning|crit", l)]
+            except OSError as e:
                 lines.append("pacemaker.log of %s: %s" % (g.name, e))
                 continue
-            lines.append("pacemaker.log of %s, last errors and warnings:" % g.name)
-            lines.extend("  " + l for l in r.out.splitlines())
+            lines.append("pacemaker.log of %s%s, last errors and warnings (all boots):"
+                         % (g.name, "" if g in alive else " (node down)"))
+            lines.extend("  " + l for l in found[-20:])
         return lines
 
     # ---------------------------------------------------------------- node life

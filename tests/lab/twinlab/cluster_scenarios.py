@@ -2,9 +2,7 @@
 scenario with the commit client running outside the node under test; each restores a healthy
 cluster (both nodes online, g-db started, mirror in sync) before it ends.
 
-Default set: the scenarios that have passed in the lab. The others (partition, second loss during resync, both arrays, cold start with the stale leg) are written and
-run by name (`tests/lab/run cluster-partition ...`); each joins the default set once it passes
-(issue 6 tracks them).
+Default set: the whole fault matrix (1)-(10) of issue 6. cluster-story (the demo) runs by name.
 
 Figures per scenario: lost_commits (acknowledged, missing when read back: must be 0), rto_s
 (longest time with no acknowledged commit), stall_ms (longest single acknowledged commit),
@@ -409,7 +407,7 @@ def db_holders(g):
         return False  # the guest is gone (fenced)
 
 
-@scenario("cluster-partition", group="cluster", default=False, timeout=900)
+@scenario("cluster-partition", group="cluster", timeout=900)
 def sc_partition(ctx):
     """(6) Cluster network partition: exactly one side runs the database; the other is fenced."""
     cl, g, s = active(ctx)
@@ -437,9 +435,10 @@ def sc_partition(ctx):
                       "fenced)" % gone)
             ctx.check(gone == [s.name], "the node running the database (%s) was fenced: "
                       "priority-fencing-delay should have protected it" % g.name)
-            n, hist = fence_count(g, s.name)
-            ctx.check(n > before, "no new successful fencing of %s in the history: %s"
-                      % (s.name, hist))
+            # the victim resets as soon as it reads SBD's poison pill; fence_sbd reports the
+            # fencing done only msgwait later
+            wait_fenced(g, s.name, before, 180)
+            ctx.figures["fenced_s"] = round(time.monotonic() - t0, 1)
             ctx.check(cl.db_node() == g.name, "g-db not on %s after the split" % g.name)
             run.resumed(time.monotonic())
         finally:
@@ -452,7 +451,7 @@ def sc_partition(ctx):
     cl.wait_healthy(timeout=240)
 
 
-@scenario("cluster-second-loss-during-resync", group="cluster", default=False, timeout=900)
+@scenario("cluster-second-loss-during-resync", group="cluster", timeout=900)
 def sc_second_loss(ctx):
     """(4) Array A lost while B resyncs: the service stops; the stale leg B is never used."""
     cl, g, s = active(ctx)
@@ -512,7 +511,7 @@ def sc_second_loss(ctx):
     cl.node(where).run(["rm", "-f", "/u02/oradata/while-b-out.bin"], timeout=60)
 
 
-@scenario("cluster-both-arrays", group="cluster", default=False, timeout=900)
+@scenario("cluster-both-arrays", group="cluster", timeout=900)
 def sc_both_arrays(ctx):
     """(10) Both arrays lost, then back: clean stop (no fencing), resume from the current leg."""
     cl, g, s = active(ctx)
@@ -547,7 +546,7 @@ def sc_both_arrays(ctx):
     cl.wait_healthy(timeout=300)
 
 
-@scenario("cluster-cold-start-stale", group="cluster", default=False, timeout=1200)
+@scenario("cluster-cold-start-stale", group="cluster", timeout=1200)
 def sc_cold_start(ctx):
     """(9) Cold start with only the stale leg reachable: refused with a reason; override works."""
     cl, g, s = active(ctx)

@@ -389,10 +389,11 @@ echo "no NIC with MAC $mac" >&2; exit 1'''
         """Copy console log and, if the guest is alive, dmesg and agent/daemon logs to dest."""
         os.makedirs(dest, exist_ok=True)
         import shutil
-        for f in ("console.log", "qemu.stderr"):
+        # share/pacemaker.log: a cluster node's Pacemaker log, kept on the host across fencing
+        for f in ("console.log", "qemu.stderr", os.path.join("share", "pacemaker.log")):
             src = os.path.join(self.dir, f)
             if os.path.exists(src):
-                shutil.copy(src, os.path.join(dest, "%s-%s" % (self.name, f)))
+                shutil.copy(src, os.path.join(dest, "%s-%s" % (self.name, os.path.basename(f))))
         if self.running() and self.ctl is not None:
             for fname, argv in (("dmesg.txt", ["dmesg", "-T"]),
                                 ("dmsetup.txt", ["sh", "-c", "dmsetup ls; dmsetup table; dmsetup status"]),

@@ -3,6 +3,10 @@ import json
 import os
 
 
+# Keys of a scenario's JSON object that are not figures.
+_NOT_FIGURES = ("name", "passed", "scenario_s", "skipped", "skip_reason", "error", "logs", "notes")
+
+
 class ScenarioResult:
     def __init__(self, name, passed, figures=None, seconds=0.0, error=None, skipped=None,
                  notes=None, logs=None):
@@ -18,7 +22,7 @@ class ScenarioResult:
     def to_json(self):
         d = {"name": self.name, "passed": self.passed}
         for k, v in self.figures.items():
-            if k in ("name", "passed"):
+            if k in _NOT_FIGURES:
                 continue
             d[k] = v
         d["scenario_s"] = round(self.seconds, 1)
@@ -29,7 +33,17 @@ class ScenarioResult:
             d["error"] = self.error
         if self.logs:
             d["logs"] = self.logs
+        if self.notes:
+            d["notes"] = self.notes
         return d
+
+    @classmethod
+    def from_json(cls, d):
+        """The result to_json wrote (another lab process's report)."""
+        return cls(d["name"], d["passed"], {k: v for k, v in d.items() if k not in _NOT_FIGURES},
+                   seconds=d.get("scenario_s", 0.0), error=d.get("error"),
+                   skipped=d.get("skip_reason") if d.get("skipped") else None,
+                   notes=d.get("notes"), logs=d.get("logs"))
 
     @property
     def status(self):
@@ -75,6 +89,12 @@ def write_json(results, directory):
         f.write("\n")
     os.replace(tmp, path)
     return path
+
+
+def read_json(directory):
+    """The results in directory/lab-report.json (as write_json wrote them)."""
+    with open(os.path.join(directory, "lab-report.json")) as f:
+        return [ScenarioResult.from_json(d) for d in json.load(f)]
 
 
 def exit_code(results):
