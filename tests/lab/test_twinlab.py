@@ -354,6 +354,22 @@ class StaleWorkdirTest(unittest.TestCase):
         shutil.rmtree(parent)
 
 
+class ShareOutTest(unittest.TestCase):
+    def test_equal_cost_shares_in_registry_order(self):
+        from twinlab import scenarios
+        mk = lambda name, cost: scenarios.Scenario(name, None, "storage", True, 60, "", cost)
+        chosen = [mk("boot", 5), mk("a", 100), mk("b", 90), mk("c", 60), mk("d", 40), mk("e", 5)]
+        shares = scenarios.share_out(chosen, 2)
+        self.assertEqual(sorted(s.name for sh in shares for s in sh),
+                         sorted(s.name for s in chosen))
+        totals = [sum(s.cost_s for s in sh) for sh in shares]
+        self.assertLessEqual(max(totals) - min(totals), 10, totals)
+        for sh in shares:
+            names = [s.name for s in sh]
+            self.assertEqual(names, [s.name for s in chosen if s.name in names])
+        self.assertEqual(scenarios.share_out(chosen, 1), [chosen])
+
+
 class ReportTest(unittest.TestCase):
     def test_json_and_text(self):
         rs = [report.ScenarioResult("boot", True, {"boot_s": 12.5}, seconds=13),

@@ -128,7 +128,7 @@ def clear_runtime_cache(ctx):
     ctx.g.run(["rm", "-rf", "/run/twinarray"])
 
 
-@scenario("mirror-override", timeout=900)
+@scenario("mirror-override", cost_s=60, timeout=900)
 def sc_mirror_override(ctx):
     """Stale-leg guard with a cluster record: start refuses the stale leg; mirror-resync
     force-current refuses without --yes, then overrides deliberately; start follows it."""
@@ -217,7 +217,7 @@ def sc_mirror_override(ctx):
             os.unlink(p)
 
 
-@scenario("admin-story", timeout=900)
+@scenario("admin-story", cost_s=109, timeout=900)
 def sc_admin_story(ctx):
     """On-call story: array B lost -> twinarray-status "data protected: no"; B back ->
     mirror-resync resync --wait; verify --wait reports 0 mismatches; throttle changes the table."""
@@ -267,7 +267,7 @@ def sc_admin_story(ctx):
             os.unlink(p)
 
 
-@scenario("mirror-replace", timeout=900)
+@scenario("mirror-replace", cost_s=95, timeout=900)
 def sc_mirror_replace(ctx):
     """Array B replaced by a blank LUN: mirror-resync replace rebuilds it in full from leg A
     only (after confirmation), and the legs end byte-identical."""

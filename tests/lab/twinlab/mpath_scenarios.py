@@ -261,7 +261,7 @@ def poll_monitor(ctx, agent, want_rc, timeout, what):
 
 # ---------------------------------------------------------------- path loss
 
-@scenario("mpath-path-loss", timeout=600)
+@scenario("mpath-path-loss", cost_s=13, timeout=600)
 def sc_mpath_path_loss(ctx):
     """ocf:twinarray:mpath: one path of array A lost under O_DIRECT writes -> monitor 190 with the
     reason, no I/O error, writes go on; path back -> monitor 0."""
@@ -328,7 +328,7 @@ def sc_mpath_path_loss(ctx):
 
 # ---------------------------------------------------------------- array loss
 
-@scenario("mpath-array-loss", timeout=1200)
+@scenario("mpath-array-loss", cost_s=69, timeout=1200)
 def sc_mpath_array_loss(ctx):
     """ocf:twinarray:mpath + mirror: both paths of array B lost under writes -> the map fails I/O
     in bounded time, leg B fails, writes go on on A (longest stall); back -> dirty-only resync."""

@@ -39,20 +39,35 @@ class ScenarioTimeout(Exception):
 
 
 class Scenario:
-    def __init__(self, name, fn, group, default, timeout, doc):
+    def __init__(self, name, fn, group, default, timeout, doc, cost_s):
         self.name, self.fn, self.group, self.default, self.timeout, self.doc = \
             name, fn, group, default, timeout, doc
+        self.cost_s = cost_s
 
 
 SCENARIOS = []
 
 
-def scenario(name, group="storage", default=True, timeout=600):
+def scenario(name, group="storage", default=True, timeout=600, cost_s=60):
+    """Registers fn(ctx) as a scenario. cost_s: its usual duration alone on the CI machine (a
+    hint for sharing scenarios among labs, never asserted)."""
     def deco(fn):
         SCENARIOS.append(Scenario(name, fn, group, default, timeout,
-                                  (fn.__doc__ or "").strip().splitlines()[0]))
+                                  (fn.__doc__ or "").strip().splitlines()[0], cost_s))
         return fn
     return deco
+
+
+def share_out(chosen, n):
+    """chosen dealt to n lists of about equal total cost_s (longest first, each to the least
+    loaded list), each list in the order of chosen."""
+    loads = [[0, []] for _ in range(n)]
+    for s in sorted(chosen, key=lambda s: -s.cost_s):
+        least = min(loads, key=lambda l: l[0])
+        least[0] += s.cost_s
+        least[1].append(s)
+    order = {s.name: i for i, s in enumerate(chosen)}
+    return [sorted(l[1], key=lambda s: order[s.name]) for l in loads]
 
 
 class Ctx:
@@ -308,7 +323,7 @@ def check_installed(ctx, g):
     ctx.figures["installed_from"] = "dpkg -i " + os.listdir(ctx.lab.deb_dir)[0]
 
 
-@scenario("boot", timeout=300)
+@scenario("boot", cost_s=5, timeout=300)
 def sc_boot(ctx):
     """Guest boots on Debian's kernel; multipath maps arrayA/arrayB present with 2 paths each."""
     g = ctx.g
@@ -338,7 +353,7 @@ def sc_boot(ctx):
     ctx.check(maps == ["arrayA", "arrayB"], "multipath maps %s (SBD must be blacklisted)" % maps)
 
 
-@scenario("path-loss", timeout=300)
+@scenario("path-loss", cost_s=6, timeout=300)
 def sc_path_loss(ctx):
     """One path of array A removed under O_DIRECT writes: no I/O error; path back -> 2 active paths."""
     g = ctx.g
@@ -516,7 +531,7 @@ def table_now(g, name):
     return g.run(["dmsetup", "table", name], check=True).out.strip()
 
 
-@scenario("raid-diff-resync", timeout=900)
+@scenario("raid-diff-resync", cost_s=57, timeout=900)
 def sc_raid_diff_resync(ctx):
     """ocf:twinarray:mirror: array B lost under writes, back -> re-add resyncs only dirty regions."""
     need_agent(ctx)
@@ -566,7 +581,7 @@ def fresh_mirror(ctx, drv):
     return r["resync_s"]
 
 
-@scenario("mirror-lifecycle", timeout=600)
+@scenario("mirror-lifecycle", cost_s=29, timeout=600)
 def sc_mirror_lifecycle(ctx):
     """ocf:twinarray:mirror: create rules, idempotent start/stop, data across restarts, busy stop."""
     need_agent(ctx)
@@ -633,7 +648,7 @@ def sc_mirror_lifecycle(ctx):
             os.unlink(p)
 
 
-@scenario("mirror-stale-leg", timeout=900)
+@scenario("mirror-stale-leg", cost_s=38, timeout=900)
 def sc_mirror_stale_leg(ctx):
     """ocf:twinarray:mirror: start refuses a lone stale leg (no cluster: superblocks), no rollback."""
     need_agent(ctx)
@@ -742,7 +757,7 @@ def judge_ocf_tester(rc, out):
     return failed, dtd_only
 
 
-@scenario("ocf-tester", timeout=900)
+@scenario("ocf-tester", cost_s=46, timeout=900)
 def sc_ocf_tester(ctx):
     """resource-agents' ocf-tester against every twinarray agent, inside the guest."""
     need_agent(ctx)
