@@ -50,6 +50,17 @@ site_load() {
     echo "$file: PRIORITY_FENCING_DELAY_S must be whole seconds from 0 to 300, not ${SITE[PRIORITY_FENCING_DELAY_S]}" >&2
     return 1
   fi
+  SITE[FENCE_DEVICE_TIMEOUT_S]=${SITE[FENCE_DEVICE_TIMEOUT_S]:-60}
+  if [[ ! ${SITE[FENCE_DEVICE_TIMEOUT_S]} =~ ^[1-9][0-9]{0,2}$ ]]; then
+    echo "$file: FENCE_DEVICE_TIMEOUT_S must be whole seconds from 1 to 999, not ${SITE[FENCE_DEVICE_TIMEOUT_S]}" >&2
+    return 1
+  fi
+}
+
+# The cluster's stonith-timeout ("75s"): Pacemaker counts the priority-fencing-delay inside it, so
+# it is the delay plus what the device itself may take.
+stonith_timeout() {
+  echo "$((${SITE[PRIORITY_FENCING_DELAY_S]} + ${SITE[FENCE_DEVICE_TIMEOUT_S]}))s"
 }
 
 # T SECONDS: an operation timeout, SECONDS times the site's OP_TIMEOUT_SCALE ("90s").

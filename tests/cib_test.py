@@ -148,12 +148,16 @@ class CibTestBase:
             sbd = [p for p in root.iter("primitive") if p.get("id") == "st-sbd"]
             self.assertEqual(len(sbd), 1, "no st-sbd")
             params = {nv.get("name"): nv.get("value") for nv in sbd[0].iter("nvpair")}
-            return props.get("priority-fencing-delay"), params.get("pcmk_host_list")
-        self.assertEqual(fencing(self.cib), ("15s", " ".join(NODES)))
+            return (props.get("priority-fencing-delay"), props.get("stonith-timeout"),
+                    params.get("pcmk_host_list"))
+        self.assertEqual(fencing(self.cib), ("15s", "75s", " ".join(NODES)))
+        # the delay counts inside stonith-timeout: a longer delay lengthens it (the lab's crash
+        # scenario saw the survivor's fencing time out with 60 s of delay in the default 60 s)
         slow = os.path.join(self.tmp, self.tool + "-slow-split.xml")
-        r = self.configure(self.site_with("slow-split", "PRIORITY_FENCING_DELAY_S=60"), slow)
+        r = self.configure(self.site_with("slow-split", "PRIORITY_FENCING_DELAY_S=60\n"
+                                          "FENCE_DEVICE_TIMEOUT_S=40"), slow)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        self.assertEqual(fencing(slow)[0], "60s")
+        self.assertEqual(fencing(slow)[:2], ("60s", "100s"))
         bad = os.path.join(self.tmp, self.tool + "-bad-delay.xml")
         r = self.configure(self.site_with("bad-delay", "PRIORITY_FENCING_DELAY_S=15s"), bad)
         self.assertNotEqual(r.returncode, 0)
