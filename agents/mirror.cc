@@ -444,15 +444,19 @@ Result Mirror::Validate() {
   return Result::Ok();
 }
 
+bool Mirror::ReadLeg(int leg, LegProbe* probe, std::string* err) {
+  *probe = LegProbe{};
+  std::string data;
+  if (!disks_->ReadDirect(MetaPath(leg), 0, kSuperblockReadBytes, &data, err)) return false;
+  probe->readable = true;
+  probe->superblock = ParseRaidSuperblock(data);
+  return true;
+}
+
 LegProbe Mirror::ProbeLeg(int leg) {
   LegProbe probe;
-  std::string data, err;
-  if (!disks_->ReadDirect(MetaPath(leg), 0, kSuperblockReadBytes, &data, &err)) {
-    log_->Warn(DescribeLeg(leg) + " is not readable: " + err);
-    return probe;
-  }
-  probe.readable = true;
-  probe.superblock = ParseRaidSuperblock(data);
+  std::string err;
+  if (!ReadLeg(leg, &probe, &err)) log_->Warn(DescribeLeg(leg) + " is not readable: " + err);
   return probe;
 }
 
@@ -600,7 +604,7 @@ bool Mirror::ReloadTable(const std::array<bool, kLegCount>& use, int rebuild_leg
          dm_->Resume(config_.name, err);
 }
 
-ReAddPlan Mirror::PlanReturn(int leg) {
+ReAddPlan Mirror::PlanReturn(int leg, const LegProbe* current) {
   const LegProbe returning = ProbeLeg(leg);
   if (!returning.readable) return PlanReAdd(config_, leg, returning, LegProbe{}, false);
   std::array<bool, kLegCount> marked{};
@@ -610,7 +614,7 @@ ReAddPlan Mirror::PlanReturn(int leg) {
     return ReAddPlan{ReAddMode::kSkip, "cluster record " + RebuildKey() + "=" + value +
                                            " is malformed (expected a / b / a,b)"};
   }
-  return PlanReAdd(config_, leg, returning, ProbeLeg(1 - leg), marked[leg]);
+  return PlanReAdd(config_, leg, returning, current ? *current : ProbeLeg(1 - leg), marked[leg]);
 }
 
 bool Mirror::ReAddLeg(int leg, const ReAddPlan& plan, std::string* err) {
@@ -767,9 +771,10 @@ Result Mirror::Monitor(int depth) {
   RecordCurrent(in_sync);
   const int good = in_sync[0] ? 0 : 1, other = 1 - good;
   // md never fails the last in-sync leg: with both arrays gone it still shows 'A'. One direct
-  // read of its metadata tells a mirror running on one leg from one that cannot do I/O at all.
-  std::string data;
-  if (!disks_->ReadDirect(MetaPath(good), 0, kSuperblockReadBytes, &data, &err)) {
+  // read of its metadata tells a mirror running on one leg from one that cannot do I/O at all;
+  // the re-add plan below reuses it.
+  LegProbe good_probe;
+  if (!ReadLeg(good, &good_probe, &err)) {
     return Result::Of(Status::kErrGeneric,
                       "mirror " + config_.name + " has no readable leg: " + DescribeLeg(other) +
                           (status.health[other] == LegHealth::kOutOfSync ? " is not in sync"
@@ -784,7 +789,7 @@ Result Mirror::Monitor(int depth) {
   std::string reason = DescribeLeg(other) + " failed; mirror running on leg " + ArrayLetter(good) +
                        " only; writes continue";
   if (config_.auto_readd) {
-    const ReAddPlan plan = PlanReturn(other);
+    const ReAddPlan plan = PlanReturn(other, &good_probe);
     if (plan.mode == ReAddMode::kSkip) {
       reason = DescribeLeg(other) + " answers again but is not re-added: " + plan.reason;
     } else if (plan.mode != ReAddMode::kNotBack) {

@@ -144,6 +144,9 @@ class Mirror {
 
   /// Reads the superblock of `leg` (a warning in the log when it is not readable).
   LegProbe ProbeLeg(int leg);
+  /// Reads the superblock of `leg` into `probe`; false (and `err`) when it is not readable.
+  /// Logs nothing.
+  bool ReadLeg(int leg, LegProbe* probe, std::string* err);
   /// The device holding `leg`'s dm-raid superblock: the leg itself (carved) or its meta device.
   std::string MetaPath(int leg) const;
   /// "leg B (array B, /dev/mapper/arrayB)".
@@ -155,8 +158,9 @@ class Mirror {
   /// differs from the running one.
   bool ReloadTable(const std::array<bool, kLegCount>& use, int rebuild_leg, std::string* err);
   /// Decides how failed `leg` of the running mirror may come back: probes both legs' superblocks
-  /// and, when `leg` answers, reads the cluster's rebuild mark (a fork, only then).
-  ReAddPlan PlanReturn(int leg);
+  /// and, when `leg` answers, reads the cluster's rebuild mark (a fork, only then). `current`,
+  /// when given, is the probe of the other leg the caller has just read; it is not read again.
+  ReAddPlan PlanReturn(int leg, const LegProbe* current = nullptr);
   /// Brings a failed leg of the running mirror back as `plan` says. kBitmap: loads a table with
   /// both legs when the leg is absent from it, then suspends and resumes (dm-raid revives a
   /// readable leg; the bitmap limits the resync to the regions written meanwhile). kFull: loads

@@ -444,9 +444,13 @@ TEST_CASE("monitor re-adds a failed leg once it is readable again") {
   ocf::Result r = f.Make().Monitor(0);
   CHECK(r.status == Status::kDegraded);
   CHECK(f.dm.Count("suspend") == 0);
+  // Each leg's superblock is read once: A's tells A answers and feeds the re-add plan.
+  CHECK(f.disks.reads == std::vector<std::string>{kLegA, kLegB});
 
   f.disks.devices[kLegB].readable = true;
+  f.disks.reads.clear();
   r = f.Make().Monitor(0);
+  CHECK(f.disks.reads == std::vector<std::string>{kLegA, kLegB});
   CHECK(r.status == Status::kDegraded);
   CHECK(r.exit_reason.find("returned and is being re-added") != std::string::npos);
   CHECK(f.dm.calls == std::vector<std::string>{"suspend twin0", "resume twin0"});
