@@ -370,6 +370,34 @@ class ShareOutTest(unittest.TestCase):
         self.assertEqual(scenarios.share_out(chosen, 1), [chosen])
 
 
+class TimeBudgetTest(unittest.TestCase):
+    def test_running_scenario_is_cut_and_later_ones_fail_unstarted(self):
+        from types import SimpleNamespace
+        from twinlab import scenarios
+        ran = []
+
+        def slow(ctx):
+            ran.append("slow")
+            time.sleep(30)
+
+        def later(ctx):
+            ran.append("later")
+        scenarios.GROUPS["t-budget"] = lambda lab: ["guest"]
+        mk = lambda name, fn: scenarios.Scenario(name, fn, "t-budget", False, 600, name, 1)
+        lab = SimpleNamespace(guests={}, reset_storage=lambda: None)
+        opts = SimpleNamespace(keep=False, deadline=time.monotonic() + 1)
+        with tempfile.TemporaryDirectory() as d:
+            t0 = time.monotonic()
+            results = scenarios.run_all(lab, [mk("slow", slow), mk("later", later)], opts, d)
+        self.assertLess(time.monotonic() - t0, 10)
+        self.assertEqual(ran, ["slow"])
+        self.assertEqual([(r.name, r.passed) for r in results], [("slow", False), ("later", False)])
+        self.assertIn("ScenarioTimeout", results[0].error)
+        self.assertIn("time budget", results[1].error)
+        self.assertEqual(scenarios.capped(600, SimpleNamespace(deadline=None)), 600)
+        self.assertEqual(scenarios.capped(600, SimpleNamespace()), 600)
+
+
 class ReportTest(unittest.TestCase):
     def test_json_and_text(self):
         rs = [report.ScenarioResult("boot", True, {"boot_s": 12.5}, seconds=13),

@@ -882,7 +882,23 @@ def _print_diagnosis(lab, group, dest):
         print("       ?? " + line, flush=True)
 
 
+def budget_left(opts):
+    """Seconds left of the lab's time budget (opts.deadline, a time.monotonic() value), or
+    None without one."""
+    deadline = getattr(opts, "deadline", None)
+    return None if deadline is None else deadline - time.monotonic()
+
+
+def capped(timeout_s, opts):
+    """A scenario's alarm: its own timeout, cut to what is left of the time budget."""
+    left = budget_left(opts)
+    return timeout_s if left is None else max(1, min(timeout_s, int(left)))
+
+
 def run_all(lab, chosen, opts, results_dir):
+    """Runs `chosen` in order, one group boot per run of scenarios of the same group. With a
+    time budget (opts.deadline), no scenario starts once it is spent and a running one is cut at
+    it: each fails with the reason, so that a run over budget still ends with its report."""
     results = []
     i = 0
     while i < len(chosen):
@@ -895,12 +911,20 @@ def run_all(lab, chosen, opts, results_dir):
         for sc in batch:
             print("---- %s: %s" % (sc.name, sc.doc), flush=True)
             t0 = time.monotonic()
+            left = budget_left(opts)
+            if left is not None and left <= 0:
+                res = ScenarioResult(sc.name, False, {}, error="not run: the lab's time budget "
+                                     "(--time-budget-s) ran out before it could start")
+                print("%s %s (not started)" % (res.status, sc.name), flush=True)
+                print("       .. " + res.error, flush=True)
+                results.append(res)
+                continue
             res = None
             ctx = None
             old = signal.signal(signal.SIGALRM, _alarm)
             try:
                 if guests is None:
-                    signal.alarm(GROUP_BOOT_TIMEOUT_S.get(group, sc.timeout))
+                    signal.alarm(capped(GROUP_BOOT_TIMEOUT_S.get(group, sc.timeout), opts))
                     for g in lab.guests.values():
                         g.stop()
                     lab.reset_storage()
@@ -908,7 +932,7 @@ def run_all(lab, chosen, opts, results_dir):
                     guests = GROUPS[group](lab)
                     print("       .. group %s booted in %.1f s" % (group, time.monotonic() - t_boot),
                           flush=True)
-                signal.alarm(sc.timeout)
+                signal.alarm(capped(sc.timeout, opts))
                 ctx = Ctx(lab, guests, opts, logdir=os.path.join(results_dir, sc.name))
                 sc.fn(ctx)
                 res = ScenarioResult(sc.name, True, ctx.figures, notes=ctx.notes)
