@@ -2,6 +2,7 @@
 
   python3 -m unittest discover -s tests/lab -t tests/lab      (or: tests/lab/unit-tests)
 """
+import contextlib
 import gzip
 import io
 import json
@@ -386,9 +387,11 @@ class TimeBudgetTest(unittest.TestCase):
         mk = lambda name, fn: scenarios.Scenario(name, fn, "t-budget", False, 600, name, 1)
         lab = SimpleNamespace(guests={}, reset_storage=lambda: None)
         opts = SimpleNamespace(keep=False, deadline=time.monotonic() + 1)
-        with tempfile.TemporaryDirectory() as d:
+        out = io.StringIO()  # run_all's PASS/FAIL lines: not the lab's own results
+        with tempfile.TemporaryDirectory() as d, contextlib.redirect_stdout(out):
             t0 = time.monotonic()
             results = scenarios.run_all(lab, [mk("slow", slow), mk("later", later)], opts, d)
+        self.assertIn("FAIL later (not started)", out.getvalue())
         self.assertLess(time.monotonic() - t0, 10)
         self.assertEqual(ran, ["slow"])
         self.assertEqual([(r.name, r.passed) for r in results], [("slow", False), ("later", False)])
