@@ -2,10 +2,10 @@
 
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
-#include <unistd.h>
 #include <sstream>
 #include <vector>
 
@@ -22,7 +22,8 @@ constexpr char kCrmAttribute[] = "crm_attribute";
 
 class CrmAttributeRecord : public ClusterRecord {
  public:
-  CrmAttributeRecord(const ocf::Env& env, std::string cache_dir) : cache_dir_(std::move(cache_dir)) {
+  CrmAttributeRecord(const ocf::Env& env, std::string cache_dir)
+      : cache_dir_(std::move(cache_dir)) {
     auto path = env.find("PATH");
     path_ = path != env.end() && !path->second.empty() ? path->second : kDefaultPath;
     child_env_.push_back("PATH=" + path_);
@@ -105,9 +106,7 @@ class CrmAttributeRecord : public ClusterRecord {
     return true;
   }
 
-  static std::string FirstLine(const std::string& text) {
-    return text.substr(0, text.find('\n'));
-  }
+  static std::string FirstLine(const std::string& text) { return text.substr(0, text.find('\n')); }
 
   std::string CachePath(const std::string& key) const { return cache_dir_ + "/" + key; }
   std::string MarkerPath() const { return cache_dir_ + "/" + kUnreachableMarker; }

@@ -27,17 +27,18 @@ class ClusterRecord {
  public:
   virtual ~ClusterRecord() = default;
   virtual RecordStatus Read(const std::string& key, std::string* value, std::string* err) = 0;
-  /// Stores `value`; an empty `value` removes the key (absent and empty mean the same). Implementations
-  /// may skip the write when they know the cluster already holds exactly this value.
-  virtual WriteStatus Write(const std::string& key, const std::string& value,
-                            std::string* err) = 0;
+  /// Stores `value`; an empty `value` removes the key (absent and empty mean the same).
+  /// Implementations may skip the write when they know the cluster already holds exactly this
+  /// value.
+  virtual WriteStatus Write(const std::string& key, const std::string& value, std::string* err) = 0;
 };
 
 /// The production record: `crm_attribute --type crm_config` run by argument vector, with a cache
 /// of the last value read or written in `cache_dir` so that a monitor with nothing new to record
 /// forks nothing. After finding no cluster, it does not try again for kUnreachableRetryS, so a
-/// mirror used without a cluster does not fork on every monitor either. The child's environment is PATH plus CIB_file/CIB_shadow when the caller's
-/// environment has them (lets tests and administrators point it at a file).
+/// mirror used without a cluster does not fork on every monitor either. The child's environment is
+/// PATH plus CIB_file/CIB_shadow when the caller's environment has them (lets tests and
+/// administrators point it at a file).
 std::unique_ptr<ClusterRecord> NewCrmAttributeRecord(const ocf::Env& env,
                                                      const std::string& cache_dir);
 

@@ -26,9 +26,7 @@ struct CibDir {
     REQUIRE(r.Succeeded());
     std::ofstream(cib) << r.out;
   }
-  ~CibDir() {
-    RunProgram({"/bin/rm", "-rf", dir}, RunOptions{});
-  }
+  ~CibDir() { RunProgram({"/bin/rm", "-rf", dir}, RunOptions{}); }
   std::string Cib() const {
     std::ifstream in(cib);
     std::stringstream s;
@@ -50,8 +48,8 @@ TEST_CASE("crm_attribute record: read, write, cache against a CIB file") {
     return;
   }
   CibDir d;
-  auto record = NewCrmAttributeRecord({{"PATH", kDefaultPath}, {"CIB_file", d.cib}},
-                                      d.dir + "/cache");
+  auto record =
+      NewCrmAttributeRecord({{"PATH", kDefaultPath}, {"CIB_file", d.cib}}, d.dir + "/cache");
   std::string value, err;
   CHECK(record->Read("twinarray-t-current", &value, &err) == RecordStatus::kAbsent);
   CHECK(record->Write("twinarray-t-current", "a,b", &err) == WriteStatus::kWritten);
@@ -72,8 +70,8 @@ TEST_CASE("crm_attribute record: read, write, cache against a CIB file") {
   CHECK(record->Write("twinarray-t-current", "", &err) == WriteStatus::kWritten);
   CHECK(d.Cib().find("twinarray-t-current") == std::string::npos);
   CHECK(record->Read("twinarray-t-current", &value, &err) == RecordStatus::kAbsent);
-  auto fresh = NewCrmAttributeRecord({{"PATH", kDefaultPath}, {"CIB_file", d.cib}},
-                                     d.dir + "/cache2");
+  auto fresh =
+      NewCrmAttributeRecord({{"PATH", kDefaultPath}, {"CIB_file", d.cib}}, d.dir + "/cache2");
   CHECK(fresh->Write("twinarray-t-current", "", &err) == WriteStatus::kWritten);
 }
 

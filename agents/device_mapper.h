@@ -38,8 +38,7 @@ class DeviceMapper {
   virtual bool Info(const std::string& name, DmInfo* info, std::string* err) = 0;
   virtual bool Status(const std::string& name, std::vector<DmTarget>* targets,
                       std::string* err) = 0;
-  virtual bool Table(const std::string& name, std::vector<DmTarget>* targets,
-                     std::string* err) = 0;
+  virtual bool Table(const std::string& name, std::vector<DmTarget>* targets, std::string* err) = 0;
   /// Creates, loads and activates a map; waits for udev to create /dev/mapper/<name>.
   virtual bool Create(const std::string& name, const std::string& uuid,
                       const std::vector<DmTarget>& table, std::string* err) = 0;

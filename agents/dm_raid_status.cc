@@ -95,8 +95,8 @@ bool ParseRaidStatus(const std::string& params, RaidStatus* out, std::string* er
     *err = "bad sync ratio '" + ratio + "' in dm-raid status";
     return false;
   }
-  static const char* const kActions[] = {"idle",    "frozen", "resync", "recover",
-                                         "check",   "repair", "reshape", "undef"};
+  static const char* const kActions[] = {"idle",  "frozen", "resync",  "recover",
+                                         "check", "repair", "reshape", "undef"};
   bool known = false;
   for (const char* a : kActions) known = known || w[4] == a;
   if (!known) {
@@ -131,7 +131,8 @@ std::string RenderRaidTable(const RaidTable& table) {
   if (table.max_recovery_rate_kib > 0) {
     opts.insert(opts.end(), {"max_recovery_rate", std::to_string(table.max_recovery_rate_kib)});
   }
-  if (table.rebuild_leg >= 0) opts.insert(opts.end(), {"rebuild", std::to_string(table.rebuild_leg)});
+  if (table.rebuild_leg >= 0)
+    opts.insert(opts.end(), {"rebuild", std::to_string(table.rebuild_leg)});
   std::string out = "raid1 " + std::to_string(opts.size());
   for (const std::string& o : opts) out += " " + o;
   out += " " + std::to_string(table.data_devices.size());

@@ -1,5 +1,6 @@
 // Pure functions for the dm-raid target: parsing its status and table lines and rendering the
-// table the mirror agent loads. See the kernel's Documentation/admin-guide/device-mapper/dm-raid.rst.
+// table the mirror agent loads. See the kernel's
+// Documentation/admin-guide/device-mapper/dm-raid.rst.
 #ifndef TWINARRAY_DM_RAID_STATUS_H_
 #define TWINARRAY_DM_RAID_STATUS_H_
 

@@ -18,7 +18,11 @@ TEST_CASE("dm-raid status lines parse in every health position") {
       {"raid1 2 aa 1024/2088960 resync 0 0 -", {H::kOutOfSync, H::kOutOfSync}, "resync", false, 0},
       {"raid1 2 AD 2088960/2088960 idle 0 0 -", {H::kInSync, H::kFailed}, "idle", false, 1},
       {"raid1 2 DA 2088960/2088960 idle 0 0 -", {H::kFailed, H::kInSync}, "idle", false, 1},
-      {"raid1 2 Aa 1044480/2088960 recover 0 0 -", {H::kInSync, H::kOutOfSync}, "recover", false, 1},
+      {"raid1 2 Aa 1044480/2088960 recover 0 0 -",
+       {H::kInSync, H::kOutOfSync},
+       "recover",
+       false,
+       1},
       {"raid1 2 aA 0/2088960 recover 0 0 -", {H::kOutOfSync, H::kInSync}, "recover", false, 1},
       {"raid1 2 DD 2088960/2088960 idle 0 0 -", {H::kFailed, H::kFailed}, "idle", false, 0},
       {"raid1 2 A- 2088960/2088960 idle 0 0 -", {H::kInSync, H::kMissing}, "idle", false, 1},
@@ -66,14 +70,14 @@ TEST_CASE("dm-raid status: malformed lines are rejected with a reason") {
   const char* bad[] = {
       "",
       "raid1 2 AA",
-      "raid1 2 A 100/100 idle 0 0 -",         // Health shorter than device count.
-      "raid1 2 AX 100/100 idle 0 0 -",        // Unknown health character.
-      "raid1 2 AA 100-100 idle 0 0 -",        // Ratio without slash.
-      "raid1 2 AA 200/100 idle 0 0 -",        // Done beyond total.
-      "raid1 2 AA 100/100 dancing 0 0 -",     // Unknown action.
-      "raid1 2 AA 100/100 idle x 0 -",        // Mismatch not a number.
-      "raid1 2 AA 100/100 idle 0 0 Q",        // Unknown journal character.
-      "raid1 0  100/100 idle 0 0 -",          // No devices.
+      "raid1 2 A 100/100 idle 0 0 -",      // Health shorter than device count.
+      "raid1 2 AX 100/100 idle 0 0 -",     // Unknown health character.
+      "raid1 2 AA 100-100 idle 0 0 -",     // Ratio without slash.
+      "raid1 2 AA 200/100 idle 0 0 -",     // Done beyond total.
+      "raid1 2 AA 100/100 dancing 0 0 -",  // Unknown action.
+      "raid1 2 AA 100/100 idle x 0 -",     // Mismatch not a number.
+      "raid1 2 AA 100/100 idle 0 0 Q",     // Unknown journal character.
+      "raid1 0  100/100 idle 0 0 -",       // No devices.
   };
   for (const char* line : bad) {
     CAPTURE(line);

@@ -86,8 +86,8 @@ class LibDeviceMapper : public DeviceMapper {
     return Targets(DM_DEVICE_TABLE, "table", name, targets, err);
   }
 
-  bool Create(const std::string& name, const std::string& uuid,
-              const std::vector<DmTarget>& table, std::string* err) override {
+  bool Create(const std::string& name, const std::string& uuid, const std::vector<DmTarget>& table,
+              std::string* err) override {
     Task t(DM_DEVICE_CREATE);
     if (!t || !dm_task_set_name(t.get(), name.c_str())) return Fail("create", name, err);
     if (!uuid.empty() && !dm_task_set_uuid(t.get(), uuid.c_str())) {
@@ -168,8 +168,8 @@ class LibDeviceMapper : public DeviceMapper {
   }
 
  private:
-  bool Targets(int type, const char* what, const std::string& name,
-               std::vector<DmTarget>* targets, std::string* err) {
+  bool Targets(int type, const char* what, const std::string& name, std::vector<DmTarget>* targets,
+               std::string* err) {
     Task t(type);
     if (!t || !dm_task_set_name(t.get(), name.c_str())) return Fail(what, name, err);
     dm_task_no_open_count(t.get());
@@ -198,8 +198,7 @@ class LibDeviceMapper : public DeviceMapper {
     return true;
   }
 
-  static bool RunWithUdev(dm_task* t, const char* what, const std::string& name,
-                          std::string* err) {
+  static bool RunWithUdev(dm_task* t, const char* what, const std::string& name, std::string* err) {
     uint32_t cookie = 0;
     if (!dm_task_set_cookie(t, &cookie, 0)) return Fail(what, name, err);
     const bool ran = dm_task_run(t) != 0;

@@ -236,18 +236,19 @@ AssemblyPlan PlanAssembly(const MirrorConfig& config, const std::array<LegProbe,
     const RaidSuperblock& sb = legs[i].superblock;
     const std::string not_ours = NotThisMirrors(config, i, sb);
     if (!not_ours.empty()) {
-      return refuse(Status::kErrConfigured,
-                    not_ours + (sb.kind == Kind::kForeign ? "; refusing to overwrite it (wrong device?)"
-                                                          : ""));
+      return refuse(
+          Status::kErrConfigured,
+          not_ours +
+              (sb.kind == Kind::kForeign ? "; refusing to overwrite it (wrong device?)" : ""));
     }
     valid[i] = sb.kind == Kind::kValid;
     blank[i] = sb.kind == Kind::kBlank;
     partial[i] = sb.Unslotted();
   }
   if (readable == 0) {
-    return refuse(Status::kErrGeneric,
-                  "neither leg is readable (" + config.legs[0] + ", " + config.legs[1] +
-                      "): both arrays unreachable from this node");
+    return refuse(Status::kErrGeneric, "neither leg is readable (" + config.legs[0] + ", " +
+                                           config.legs[1] +
+                                           "): both arrays unreachable from this node");
   }
 
   // A brand-new mirror: no leg carries metadata.
@@ -261,9 +262,10 @@ AssemblyPlan PlanAssembly(const MirrorConfig& config, const std::array<LegProbe,
     }
     if (record.status == RecordStatus::kFound) {
       return refuse(Status::kErrGeneric,
-                    "the cluster records mirror " + config.name + " as existing, but both legs "
-                    "are blank: wrong devices, or both LUNs were replaced; not creating a new "
-                    "empty mirror over them");
+                    "the cluster records mirror " + config.name +
+                        " as existing, but both legs "
+                        "are blank: wrong devices, or both LUNs were replaced; not creating a new "
+                        "empty mirror over them");
     }
     if (config.initial_source < 0) {
       return refuse(Status::kErrConfigured,
@@ -303,14 +305,15 @@ AssemblyPlan PlanAssembly(const MirrorConfig& config, const std::array<LegProbe,
     const int stale = valid[0] ? 0 : 1, other = 1 - stale;
     std::string why;
     if (partial[stale]) {
-      why = "its resynchronisation was interrupted, so it holds a partial copy that is the image "
-            "of no moment (check the filesystem and the database after any override)";
+      why =
+          "its resynchronisation was interrupted, so it holds a partial copy that is the image "
+          "of no moment (check the filesystem and the database after any override)";
     } else if (record.status == RecordStatus::kFound) {
       why = "the cluster records only " + LegName(other) + " as current";
     } else {
       why = std::string(record.status == RecordStatus::kUnreachable ? "no cluster is reachable"
-                                                                    : "the cluster has no record")
-            + " and " + LegName(stale) + "'s superblock does not show " + LegName(other) +
+                                                                    : "the cluster has no record") +
+            " and " + LegName(stale) + "'s superblock does not show " + LegName(other) +
             " as failed, so " + LegName(other) + " may hold newer data";
     }
     return refuse(Status::kErrGeneric,
@@ -356,7 +359,8 @@ ReAddPlan PlanReAdd(const MirrorConfig& config, int leg, const LegProbe& returni
                     const LegProbe& running, bool marked) {
   const int other = 1 - leg;
   auto plan = [](ReAddMode mode, std::string reason) { return ReAddPlan{mode, std::move(reason)}; };
-  if (!returning.readable) return plan(ReAddMode::kNotBack, LegName(leg) + " does not answer reads");
+  if (!returning.readable)
+    return plan(ReAddMode::kNotBack, LegName(leg) + " does not answer reads");
   const std::string not_ours = NotThisMirrors(config, leg, returning.superblock);
   if (!not_ours.empty()) return plan(ReAddMode::kSkip, not_ours + "; not re-adding it");
   if (returning.superblock.kind == RaidSuperblock::Kind::kBlank) {
@@ -368,9 +372,10 @@ ReAddPlan PlanReAdd(const MirrorConfig& config, int leg, const LegProbe& returni
                                       "rebuilding it in full");
   }
   if (marked) {
-    return plan(ReAddMode::kFull, LegName(leg) + " was overridden with mirror-resync force-current "
-                                  "and may hold writes " + LegName(other) +
-                                      " lacks: rebuilding it in full");
+    return plan(ReAddMode::kFull, LegName(leg) +
+                                      " was overridden with mirror-resync force-current "
+                                      "and may hold writes " +
+                                      LegName(other) + " lacks: rebuilding it in full");
   }
   if (!running.readable || running.superblock.kind != RaidSuperblock::Kind::kValid) {
     return plan(ReAddMode::kSkip, "the superblock of " + LegName(other) +
@@ -378,9 +383,9 @@ ReAddPlan PlanReAdd(const MirrorConfig& config, int leg, const LegProbe& returni
                                       LegName(leg));
   }
   if (returning.superblock.events >= running.superblock.events) {
-    return plan(ReAddMode::kFull, LegName(leg) + "'s superblock is not older than " +
-                                      LegName(other) + "'s (it may have run on its own): " +
-                                      "rebuilding it in full");
+    return plan(ReAddMode::kFull,
+                LegName(leg) + "'s superblock is not older than " + LegName(other) +
+                    "'s (it may have run on its own): " + "rebuilding it in full");
   }
   return plan(ReAddMode::kBitmap, "only the regions written meanwhile resynchronise");
 }
@@ -391,9 +396,7 @@ Mirror::Mirror(MirrorConfig config, DeviceMapper* dm, BlockDevices* disks, Clust
 
 std::string Mirror::RecordKey() const { return kRecordPrefix + config_.name + kRecordSuffix; }
 std::string Mirror::RebuildKey() const { return kRecordPrefix + config_.name + kRebuildSuffix; }
-std::string Mirror::MetaMapName(int leg) const {
-  return config_.name + "-rmeta_" + LegLetter(leg);
-}
+std::string Mirror::MetaMapName(int leg) const { return config_.name + "-rmeta_" + LegLetter(leg); }
 std::string Mirror::ImageMapName(int leg) const {
   return config_.name + "-rimage_" + LegLetter(leg);
 }
@@ -414,7 +417,8 @@ Result Mirror::Validate() {
   std::vector<Device> devices;
   for (int i = 0; i < kLegCount; ++i) {
     devices.push_back({std::string("leg_") + LegLetter(i), config_.legs[i]});
-    if (!config_.Carved(i)) devices.push_back({std::string("meta_") + LegLetter(i), config_.metas[i]});
+    if (!config_.Carved(i))
+      devices.push_back({std::string("meta_") + LegLetter(i), config_.metas[i]});
   }
   std::vector<std::pair<std::string, std::string>> seen;  // devnum, param
   for (const Device& d : devices) {
@@ -713,18 +717,20 @@ Result Mirror::Stop() {
     }
     RaidStatus status;
     if (ReadStatus(&status, &err) && status.InSyncLegs() > 0) {
-      RecordCurrent({status.health[0] == LegHealth::kInSync,
-                     status.health[1] == LegHealth::kInSync});
+      RecordCurrent(
+          {status.health[0] == LegHealth::kInSync, status.health[1] == LegHealth::kInSync});
     }
     if (!dm_->Remove(config_.name, &err)) {
       return Result::Of(Status::kErrGeneric, "cannot remove mirror " + config_.name + ": " + err);
     }
   }
   if (!RemoveCarvedMaps(&err)) {
-    return Result::Of(Status::kErrGeneric, "cannot remove the leg maps of " + config_.name + ": " + err);
+    return Result::Of(Status::kErrGeneric,
+                      "cannot remove the leg maps of " + config_.name + ": " + err);
   }
   if (!dm_->Info(config_.name, &info, &err) || info.exists) {
-    return Result::Of(Status::kErrGeneric, "mirror " + config_.name + " is still present after stop");
+    return Result::Of(Status::kErrGeneric,
+                      "mirror " + config_.name + " is still present after stop");
   }
   log_->Info("mirror " + config_.name + " stopped");
   return Result::Ok();
@@ -745,18 +751,18 @@ Result Mirror::Monitor(int depth) {
                          status.health[0] == LegHealth::kOutOfSync &&
                          status.health[1] == LegHealth::kOutOfSync;
     if (!initial) {
-      return Result::Of(Status::kErrGeneric,
-                        "mirror " + config_.name + " has no in-sync leg left (health " +
-                            (status.health[0] == LegHealth::kFailed ? "A failed" : "A not in sync") +
-                            ", " +
-                            (status.health[1] == LegHealth::kFailed ? "B failed" : "B not in sync") +
-                            ")");
+      return Result::Of(
+          Status::kErrGeneric,
+          "mirror " + config_.name + " has no in-sync leg left (health " +
+              (status.health[0] == LegHealth::kFailed ? "A failed" : "A not in sync") + ", " +
+              (status.health[1] == LegHealth::kFailed ? "B failed" : "B not in sync") + ")");
     }
   }
   if (depth >= 10) {
     std::string data;
     if (!disks_->ReadDirect("/dev/mapper/" + config_.name, 0, 4096, &data, &err)) {
-      return Result::Of(Status::kErrGeneric, "mirror " + config_.name + " does not answer reads: " + err);
+      return Result::Of(Status::kErrGeneric,
+                        "mirror " + config_.name + " does not answer reads: " + err);
     }
   }
   if (status.FullyInSync()) {
@@ -775,11 +781,11 @@ Result Mirror::Monitor(int depth) {
   // the re-add plan below reuses it.
   LegProbe good_probe;
   if (!ReadLeg(good, &good_probe, &err)) {
-    return Result::Of(Status::kErrGeneric,
-                      "mirror " + config_.name + " has no readable leg: " + DescribeLeg(other) +
-                          (status.health[other] == LegHealth::kOutOfSync ? " is not in sync"
-                                                                         : " failed") +
-                          " and " + DescribeLeg(good) + " does not answer reads (" + err + ")");
+    return Result::Of(
+        Status::kErrGeneric,
+        "mirror " + config_.name + " has no readable leg: " + DescribeLeg(other) +
+            (status.health[other] == LegHealth::kOutOfSync ? " is not in sync" : " failed") +
+            " and " + DescribeLeg(good) + " does not answer reads (" + err + ")");
   }
   if (status.health[other] == LegHealth::kOutOfSync) {
     return Result::Of(Status::kDegraded, DescribeLeg(other) + " resynchronising from leg " +
@@ -856,11 +862,11 @@ ocf::AgentSpec MirrorAgentSpec(DeviceMapper* dm, BlockDevices* disks, ClusterRec
   spec.params = MirrorParams();
   spec.actions = {
       {.name = "start", .timeout_s = 60, .handler = bind([](Mirror& m, const ocf::Context&) {
-         return m.Start();
-       })},
+                                           return m.Start();
+                                         })},
       {.name = "stop", .timeout_s = 60, .handler = bind([](Mirror& m, const ocf::Context&) {
-         return m.Stop();
-       })},
+                                          return m.Stop();
+                                        })},
       {.name = "monitor",
        .timeout_s = 30,
        .interval_s = 10,
@@ -871,12 +877,12 @@ ocf::AgentSpec MirrorAgentSpec(DeviceMapper* dm, BlockDevices* disks, ClusterRec
        .interval_s = 60,
        .depth = 10,
        .handler = bind([](Mirror& m, const ocf::Context& c) { return m.Monitor(c.check_level); })},
-      {.name = "validate-all",
-       .timeout_s = 10,
-       .handler = bind([](Mirror& m, const ocf::Context&) { return m.Validate(); })},
-      {.name = "reload-agent",
-       .timeout_s = 30,
-       .handler = bind([](Mirror& m, const ocf::Context&) { return m.Reload(); })},
+      {.name = "validate-all", .timeout_s = 10, .handler = bind([](Mirror& m, const ocf::Context&) {
+                                                  return m.Validate();
+                                                })},
+      {.name = "reload-agent", .timeout_s = 30, .handler = bind([](Mirror& m, const ocf::Context&) {
+                                                  return m.Reload();
+                                                })},
       {.name = "meta-data", .timeout_s = 5},
   };
   return spec;

@@ -106,12 +106,9 @@ TEST_CASE("mirror parameters: defaults and every invalid value") {
     CHECK(err.find(b.expect) != std::string::npos);
   }
   const Bad syntactic[] = {
-      {"region_size", "2", "out of range"},
-      {"region_size", "big", "not an integer"},
-      {"max_recovery_rate", "-1", "out of range"},
-      {"auto_readd", "perhaps", "not a boolean"},
-      {"initial_source", "c", "not one of"},
-      {"leg_b", "", "required parameter leg_b"},
+      {"region_size", "2", "out of range"},        {"region_size", "big", "not an integer"},
+      {"max_recovery_rate", "-1", "out of range"}, {"auto_readd", "perhaps", "not a boolean"},
+      {"initial_source", "c", "not one of"},       {"leg_b", "", "required parameter leg_b"},
   };
   for (const Bad& b : syntactic) {
     CAPTURE(b.key);
@@ -384,8 +381,8 @@ TEST_CASE("monitor: exit codes for every mirror state") {
     CHECK(r.exit_reason.find(c.reason) != std::string::npos);
     // Depth 0 reads nothing unless one leg is left; then it reads that leg's metadata once.
     const std::string status = c.status;
-    const bool one_leg = status.find("AD") != std::string::npos ||
-                         status.find("Aa") != std::string::npos;
+    const bool one_leg =
+        status.find("AD") != std::string::npos || status.find("Aa") != std::string::npos;
     if (status.find("DA") != std::string::npos) {
       CHECK(f.disks.reads == std::vector<std::string>{kLegB});
     } else if (one_leg) {
@@ -414,7 +411,7 @@ TEST_CASE("monitor: a lone leg that does not answer reads is an error, not degra
     CHECK(r.exit_reason.find("mirror twin0 has no readable leg") != std::string::npos);
     CHECK(r.exit_reason.find("leg A (array A, /dev/mapper/arrayA) does not answer reads") !=
           std::string::npos);
-    CHECK(f.dm.Count("suspend") == 0);  // Nothing is re-added or changed.
+    CHECK(f.dm.Count("suspend") == 0);    // Nothing is re-added or changed.
     CHECK(f.record.values[kKey] == "a");  // A is still the leg that saw the last writes.
   }
 }
@@ -432,8 +429,8 @@ TEST_CASE("monitor records which legs are current") {
   f.dm.maps["twin0"].status_params = kInSync;
   CHECK(f.Make().Monitor(0).ok());
   CHECK(f.record.values[kKey] == "a,b");
-  CHECK(f.record.writes == std::vector<std::string>{std::string(kKey) + "=a",
-                                                    std::string(kKey) + "=a,b"});
+  CHECK(f.record.writes ==
+        std::vector<std::string>{std::string(kKey) + "=a", std::string(kKey) + "=a,b"});
 }
 
 TEST_CASE("monitor re-adds a failed leg once it is readable again") {
@@ -544,8 +541,9 @@ TEST_CASE("monitor rebuilds a returned blank LUN in full and leaves a foreign on
   CHECK(g.dm.calls.empty());
 }
 
-TEST_CASE("a leg overridden with force-current comes back only by a full rebuild; the mark "
-          "goes once both legs are in sync") {
+TEST_CASE(
+    "a leg overridden with force-current comes back only by a full rebuild; the mark "
+    "goes once both legs are in sync") {
   constexpr char kRebuildKey[] = "twinarray-twin0-rebuild";
   Fixture f;
   f.Existing(10, 0, 30, 0b01);  // B ran alone after the override; A is older by its counter.

@@ -233,7 +233,8 @@ std::string RenderMetadata(const AgentSpec& spec) {
       x << "<deprecated><replaced-with name=\"" << XmlEscape(p.replaced_with)
         << "\"/></deprecated>\n";
     }
-    x << "<longdesc lang=\"en\">\n" << XmlEscape(p.longdesc) << "\n</longdesc>\n"
+    x << "<longdesc lang=\"en\">\n"
+      << XmlEscape(p.longdesc) << "\n</longdesc>\n"
       << "<shortdesc lang=\"en\">" << XmlEscape(p.shortdesc) << "</shortdesc>\n"
       << "<content type=\"" << TypeName(p.type) << "\"";
     if (!p.default_value.empty()) x << " default=\"" << XmlEscape(p.default_value) << "\"";
@@ -315,7 +316,8 @@ int RunAgent(const AgentSpec& spec, int argc, const char* const* argv, const Env
   OcfLogger logger(spec.name, ctx.instance, env);
   ctx.log = &logger;
   long long number = 0;
-  if (const std::string* level = Lookup(env, kCheckLevelKey); level && ParseInteger(*level, &number)) {
+  if (const std::string* level = Lookup(env, kCheckLevelKey);
+      level && ParseInteger(*level, &number)) {
     ctx.check_level = static_cast<int>(number);
   }
   if (const std::string* iv = Lookup(env, kIntervalKey); iv && ParseInteger(*iv, &number)) {

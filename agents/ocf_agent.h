@@ -96,10 +96,10 @@ bool ParseBoolean(const std::string& text, bool* value);
 /// Everything an action handler may use about its invocation.
 struct Context {
   std::string action;
-  std::string instance;         ///< OCF_RESOURCE_INSTANCE, or the agent name.
+  std::string instance;  ///< OCF_RESOURCE_INSTANCE, or the agent name.
   Params params;
-  int check_level = 0;          ///< OCF_CHECK_LEVEL (monitor depth).
-  long long interval_ms = 0;    ///< OCF_RESKEY_CRM_meta_interval; 0 for probes.
+  int check_level = 0;        ///< OCF_CHECK_LEVEL (monitor depth).
+  long long interval_ms = 0;  ///< OCF_RESKEY_CRM_meta_interval; 0 for probes.
   const Env* env = nullptr;
   Logger* log = nullptr;
 
@@ -115,7 +115,7 @@ struct ActionSpec {
   int interval_s = 0;  ///< 0: not advertised.
   int depth = -1;      ///< -1: not advertised.
   std::string role;
-  Handler handler;     ///< Empty for built-ins (meta-data, usage, methods).
+  Handler handler;  ///< Empty for built-ins (meta-data, usage, methods).
 };
 
 struct AgentSpec {

@@ -21,22 +21,37 @@ AgentSpec TestSpec(int* calls) {
        .reloadable = true,
        .min_value = 1,
        .max_value = 10},
-      {.name = "flag", .type = ParamType::kBoolean, .shortdesc = "f", .longdesc = "f",
+      {.name = "flag",
+       .type = ParamType::kBoolean,
+       .shortdesc = "f",
+       .longdesc = "f",
        .default_value = "false"},
-      {.name = "mode", .type = ParamType::kSelect, .shortdesc = "m", .longdesc = "m",
-       .default_value = "x", .choices = {"x", "y"}},
+      {.name = "mode",
+       .type = ParamType::kSelect,
+       .shortdesc = "m",
+       .longdesc = "m",
+       .default_value = "x",
+       .choices = {"x", "y"}},
       {.name = "old", .shortdesc = "o", .longdesc = "o", .replaced_with = "path"},
   };
   spec.actions = {
-      {.name = "start", .timeout_s = 30, .handler = [calls](const Context& c) {
-         ++*calls;
-         return c.params.GetInt("count") == 4 ? Result::Of(Status::kErrGeneric, "four")
-                                              : Result::Ok();
-       }},
-      {.name = "monitor", .timeout_s = 20, .interval_s = 10, .depth = 0,
-       .handler = [](const Context& c) {
-         return c.IsProbe() ? Result::Of(Status::kNotRunning) : Result::Of(Status::kDegraded, "half");
-       }},
+      {.name = "start",
+       .timeout_s = 30,
+       .handler =
+           [calls](const Context& c) {
+             ++*calls;
+             return c.params.GetInt("count") == 4 ? Result::Of(Status::kErrGeneric, "four")
+                                                  : Result::Ok();
+           }},
+      {.name = "monitor",
+       .timeout_s = 20,
+       .interval_s = 10,
+       .depth = 0,
+       .handler =
+           [](const Context& c) {
+             return c.IsProbe() ? Result::Of(Status::kNotRunning)
+                                : Result::Of(Status::kDegraded, "half");
+           }},
       {.name = "meta-data", .timeout_s = 5},
   };
   return spec;
@@ -67,8 +82,8 @@ TEST_CASE("parameters: required, integer bounds, booleans, select, defaults") {
   CHECK_FALSE(p.IsSet("count"));
 
   const std::pair<const char*, const char*> bad[] = {
-      {"count", "abc"}, {"count", "0"}, {"count", "11"}, {"count", "3x"},
-      {"flag", "maybe"}, {"mode", "z"},
+      {"count", "abc"}, {"count", "0"},    {"count", "11"},
+      {"count", "3x"},  {"flag", "maybe"}, {"mode", "z"},
   };
   for (const auto& [key, value] : bad) {
     CAPTURE(key);
@@ -91,7 +106,8 @@ TEST_CASE("meta-data is rendered from the same table, escaped, without environme
   CHECK(err.empty());
   CHECK(out.find("<version>1.1</version>") != std::string::npos);
   CHECK(out.find("short &lt;&amp;&gt;") != std::string::npos);
-  CHECK(out.find("<parameter name=\"path\" required=\"1\" unique-group=\"g\">") != std::string::npos);
+  CHECK(out.find("<parameter name=\"path\" required=\"1\" unique-group=\"g\">") !=
+        std::string::npos);
   CHECK(out.find("<parameter name=\"count\" reloadable=\"1\">") != std::string::npos);
   CHECK(out.find("<content type=\"integer\" default=\"3\"/>") != std::string::npos);
   CHECK(out.find("<option value=\"y\"/>") != std::string::npos);
@@ -115,7 +131,8 @@ TEST_CASE("dispatch: usage, unknown actions, bad config, exit reason once") {
 
   const Env quiet = {{"HA_LOGFACILITY", "none"}};
   err.clear();
-  CHECK(Run(spec, {"test", "start"}, quiet, &out, &err) == static_cast<int>(Status::kErrConfigured));
+  CHECK(Run(spec, {"test", "start"}, quiet, &out, &err) ==
+        static_cast<int>(Status::kErrConfigured));
   CHECK(err == "ocf-exit-reason:required parameter path is not set\n");
   CHECK(calls == 0);
 

@@ -6,7 +6,8 @@ namespace twinarray {
 namespace {
 
 void Put(std::string* buf, size_t offset, uint64_t value, size_t bytes) {
-  for (size_t i = 0; i < bytes; ++i) (*buf)[offset + i] = static_cast<char>((value >> (8 * i)) & 0xff);
+  for (size_t i = 0; i < bytes; ++i)
+    (*buf)[offset + i] = static_cast<char>((value >> (8 * i)) & 0xff);
 }
 
 }  // namespace

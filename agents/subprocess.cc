@@ -36,9 +36,8 @@ void SetNonBlocking(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK
   for (int fd = 3; fd < 1024; ++fd) close(fd);
   signal(SIGPIPE, SIG_DFL);
   if (options.gid != static_cast<gid_t>(-1)) {
-    const int ok = options.groups.empty()
-                       ? setgroups(1, &options.gid)
-                       : setgroups(options.groups.size(), options.groups.data());
+    const int ok = options.groups.empty() ? setgroups(1, &options.gid)
+                                          : setgroups(options.groups.size(), options.groups.data());
     if (ok != 0 || setgid(options.gid) != 0) _exit(126);
   }
   if (options.uid != static_cast<uid_t>(-1)) {
@@ -99,7 +98,8 @@ RunResult RunProgram(const std::vector<std::string>& argv, const RunOptions& opt
     close(in_pipe[1]);
     return result;
   }
-  struct sigaction ignore_pipe {}, old_pipe {};
+  struct sigaction ignore_pipe {
+  }, old_pipe{};
   ignore_pipe.sa_handler = SIG_IGN;
   sigaction(SIGPIPE, &ignore_pipe, &old_pipe);
 
@@ -170,8 +170,8 @@ RunResult RunProgram(const std::vector<std::string>& argv, const RunOptions& opt
     if (ready < 0 && errno != EINTR) break;
     if (ready <= 0) continue;
     if (idx_in >= 0 && (pfds[idx_in].revents & (POLLOUT | POLLERR | POLLHUP))) {
-      ssize_t k = write(in_fd, options.stdin_data.data() + written,
-                        options.stdin_data.size() - written);
+      ssize_t k =
+          write(in_fd, options.stdin_data.data() + written, options.stdin_data.size() - written);
       if (k > 0) written += static_cast<size_t>(k);
       if (k < 0 && errno != EAGAIN) written = options.stdin_data.size();
       if (written >= options.stdin_data.size()) {

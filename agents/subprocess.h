@@ -34,7 +34,7 @@ struct RunResult {
   int term_signal = 0;     ///< Non-zero when killed by a signal.
   std::string out;
   std::string err;
-  std::string error;       ///< Why the program could not be run.
+  std::string error;  ///< Why the program could not be run.
 
   bool Succeeded() const { return started && !timed_out && term_signal == 0 && exit_code == 0; }
   /// "exit 3", "killed by signal 9", "timed out after 5000 ms", "not started: ...".

@@ -411,8 +411,9 @@ bool MirrorAdmin::CheckNewDevice(int leg, const std::string& device, bool* zero,
     const RaidSuperblock sb = ParseRaidSuperblock(data);
     std::string what = "non-zero data";
     if (sb.kind == RaidSuperblock::Kind::kValid) {
-      const std::string position = sb.Unslotted() ? std::string("no position: an interrupted "
-                                                                "resynchronisation")
+      const std::string position = sb.Unslotted() ? std::string(
+                                                        "no position: an interrupted "
+                                                        "resynchronisation")
                                                   : "position " + std::to_string(sb.array_position);
       what = "a dm-raid superblock (" + position + ", events " + std::to_string(sb.events) +
              ") of an earlier mirror";
