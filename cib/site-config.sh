@@ -44,15 +44,21 @@ site_load() {
     echo "$file: OP_TIMEOUT_SCALE must be a whole number from 1 to 99, not ${SITE[OP_TIMEOUT_SCALE]}" >&2
     return 1
   fi
-  SITE[PRIORITY_FENCING_DELAY_S]=${SITE[PRIORITY_FENCING_DELAY_S]:-15}
-  if [[ ! ${SITE[PRIORITY_FENCING_DELAY_S]} =~ ^(0|[1-9][0-9]{0,2})$ ]] \
-     || [ "${SITE[PRIORITY_FENCING_DELAY_S]}" -gt 300 ]; then
-    echo "$file: PRIORITY_FENCING_DELAY_S must be whole seconds from 0 to 300, not ${SITE[PRIORITY_FENCING_DELAY_S]}" >&2
-    return 1
-  fi
-  SITE[FENCE_DEVICE_TIMEOUT_S]=${SITE[FENCE_DEVICE_TIMEOUT_S]:-60}
-  if [[ ! ${SITE[FENCE_DEVICE_TIMEOUT_S]} =~ ^[1-9][0-9]{0,2}$ ]]; then
-    echo "$file: FENCE_DEVICE_TIMEOUT_S must be whole seconds from 1 to 999, not ${SITE[FENCE_DEVICE_TIMEOUT_S]}" >&2
+  site_seconds PRIORITY_FENCING_DELAY_S 15 0 300 || return 1
+  site_seconds FENCE_DEVICE_TIMEOUT_S 60 1 999 || return 1
+  site_seconds FS_MONITOR_INTERVAL_S 20 1 3600 || return 1
+  site_seconds IP_MONITOR_INTERVAL_S 10 1 3600 || return 1
+  site_seconds PGSQL_MONITOR_INTERVAL_S 10 1 3600 || return 1
+}
+
+# site_seconds KEY DEFAULT MIN MAX: SITE[KEY] (DEFAULT when unset) must be whole seconds from MIN
+# to MAX; says which key is wrong otherwise (site_load's caller stops).
+site_seconds() {
+  local key=$1 min=$3 max=$4
+  SITE[$key]=${SITE[$key]:-$2}
+  if [[ ! ${SITE[$key]} =~ ^(0|[1-9][0-9]{0,3})$ ]] || [ "${SITE[$key]}" -lt "$min" ] \
+     || [ "${SITE[$key]}" -gt "$max" ]; then
+    echo "$file: $key must be whole seconds from $min to $max, not ${SITE[$key]}" >&2
     return 1
   fi
 }

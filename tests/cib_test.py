@@ -176,6 +176,29 @@ class CibTestBase:
         for op_id, value in base.items():
             self.assertEqual(int(four[op_id][:-1]), 4 * int(value[:-1]), op_id)
 
+    def test_site_sets_the_shell_agents_monitor_intervals(self):
+        def intervals(cib):
+            return {p.get("id"): [op.get("interval") for op in p.iter("op")
+                                  if op.get("name") == "monitor"]
+                    for p in ET.parse(cib).getroot().iter("primitive")}
+        base = intervals(self.cib)
+        self.assertEqual((base["p-fs"], base["p-ip"]), (["20s"], ["10s"]))
+        lab = os.path.join(self.tmp, self.tool + "-intervals.xml")
+        r = self.configure(self.site_with("intervals", "WORKLOAD=pgsql\nFS_MONITOR_INTERVAL_S=60\n"
+                                          "IP_MONITOR_INTERVAL_S=45\n"
+                                          "PGSQL_MONITOR_INTERVAL_S=90"), lab)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        got = intervals(lab)
+        self.assertEqual((got["p-fs"], got["p-ip"], got["p-pgsql"]), (["60s"], ["45s"], ["90s"]))
+        # only those: the twinarray agents' monitors keep their intervals
+        for rid in ("p-mirror", "p-mpath", "p-lsnr", "p-ora"):
+            self.assertEqual(got[rid], base[rid], rid)
+        bad = os.path.join(self.tmp, self.tool + "-bad-interval.xml")
+        r = self.configure(self.site_with("bad-interval", "IP_MONITOR_INTERVAL_S=0"), bad)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("IP_MONITOR_INTERVAL_S must be whole seconds from 1 to 3600, not 0",
+                      r.stderr)
+
     def test_pcs_and_crmsh_configure_the_same_operations(self):
         if self.tool != "pcs":
             self.skipTest("compared once, in the pcs class")

@@ -86,6 +86,12 @@ def site_conf(sbd_wwn):
         # guests under TCG run tens of times slower than a server, and two share 2 cores:
         # monitors of IPaddr2 and fence_sbd took > 20 s / > 30 s there (CI, load 6)
         "OP_TIMEOUT_SCALE=4",
+        # the resource-agents shell monitors cost 5-11 s each under TCG (exec-time in the CIB:
+        # IPaddr2 7.4 s, Filesystem 8 s, pgsql 11.3 s): at the server intervals (10, 20, 10 s)
+        # they kept the database node's one vCPU saturated, and every recovery the scenarios
+        # time queued behind them. No scenario faults the address, the mount or PostgreSQL
+        # itself; twinarray's own monitors keep their intervals.
+        "FS_MONITOR_INTERVAL_S=60", "IP_MONITOR_INTERVAL_S=60", "PGSQL_MONITOR_INTERVAL_S=60",
         # in a split under TCG the node running the database needs > 35 s from losing its peer
         # to fencing it (it must first elect itself DC): the other node's fencing of it waits
         # longer than that, or the wrong node wins (cluster-partition saw it at 15 s)
