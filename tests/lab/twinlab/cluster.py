@@ -61,8 +61,9 @@ def pgsql_bin():
 
 
 def cib_tool():
-    """crmsh or pcs: TWINLAB_CIB_TOOL, else pcs (the one that has passed the cluster scenarios in
-    the lab so far; both build the same CIB in tests/cib_test.py)."""
+    """crmsh or pcs: TWINLAB_CIB_TOOL, else pcs (CI's; crmsh passed bring-up, array loss and
+    return, listener kill and node crash in the lab on 2026-12-02; tests/cib_test.py checks that
+    both build the same operations)."""
     t = os.environ.get("TWINLAB_CIB_TOOL", "pcs")
     if t not in ("crmsh", "pcs"):
         raise ClusterError("TWINLAB_CIB_TOOL must be crmsh or pcs, not %r" % t)
