@@ -405,6 +405,27 @@ def sc_instance_kill(ctx):
     cl.cleanup_failures(s)
 
 
+def op_timeout_s(g, rid, op):
+    """The configured timeout (s) of operation `op` of `rid`, read from the CIB."""
+    r = g.run(["cibadmin", "--query", "--xpath",
+               "//primitive[@id='%s']/operations/op[@name='%s']" % (rid, op)], timeout=60)
+    m = re.search(r'timeout="(\d+)s?"', r.out)
+    if r.rc != 0 or not m:
+        raise Failure("no %s timeout for %s in the CIB: %s" % (op, rid, r.out.strip()[:300]))
+    return int(m.group(1))
+
+
+def storage_death_stop_bound_s(g):
+    """How long the group may take to stop once no leg of the mirror is readable.
+
+    Which monitor sees the dead storage first is a race. When the mirror's wins, the group stops
+    at once (the lab: 30-45 s). When PostgreSQL's own monitor wins (it crashed on the I/O
+    errors), Pacemaker first restarts it locally, and that start waits on the dead filesystem
+    until its start timeout (resource-agents' pgsql start loops until the server answers); the
+    mirror's failure is acted on only after it. CI saw that once. The stop is still clean."""
+    return op_timeout_s(g, "p-pgsql", "start") + 240
+
+
 def fail_count(g, rid):
     """The fail-count of rid on g (all operations summed), or None when crm_failcount fails."""
     r = g.run(["crm_failcount", "--query", "-r", rid, "-N", g.name], timeout=60)
@@ -469,7 +490,7 @@ def sc_partition(ctx):
     cl.wait_healthy(timeout=240)
 
 
-@scenario("cluster-second-loss-during-resync", group="cluster", timeout=900)
+@scenario("cluster-second-loss-during-resync", group="cluster", timeout=1500)
 def sc_second_loss(ctx):
     """(4) Array A lost while B resyncs: the service stops; the stale leg B is never used."""
     cl, g, s = active(ctx)
@@ -497,7 +518,7 @@ def sc_second_loss(ctx):
                 st = cl.status()
                 return st and not cl.running_anywhere("p-pgsql", st) \
                     and not cl.running_anywhere("p-mirror", st)
-            wait_until(stopped, 240, interval=2, what="g-db stopped")
+            wait_until(stopped, storage_death_stop_bound_s(g), interval=2, what="g-db stopped")
             ctx.figures["service_stopped_s"] = round(time.monotonic() - t0, 1)
             time.sleep(20)  # pacemaker retries: still nothing on B
             for n in (g, s):
@@ -529,7 +550,7 @@ def sc_second_loss(ctx):
     cl.node(where).run(["rm", "-f", "/u02/oradata/while-b-out.bin"], timeout=60)
 
 
-@scenario("cluster-both-arrays", group="cluster", timeout=900)
+@scenario("cluster-both-arrays", group="cluster", timeout=1500)
 def sc_both_arrays(ctx):
     """(10) Both arrays lost, then back: clean stop (no fencing), resume from the current leg."""
     cl, g, s = active(ctx)
@@ -543,7 +564,7 @@ def sc_both_arrays(ctx):
             return st and not cl.running_anywhere("p-pgsql", st) \
                 and not cl.running_anywhere("p-mirror", st) \
                 and not cl.running_anywhere("p-fs", st)
-        wait_until(stopped, 300, interval=2, what="g-db stopped")
+        wait_until(stopped, storage_death_stop_bound_s(g), interval=2, what="g-db stopped")
         ctx.figures["service_stopped_s"] = round(time.monotonic() - t0, 1)
         for n in (g, s):
             ctx.check(n.running(), "%s was fenced: the stop was not clean" % n.name)
@@ -630,8 +651,13 @@ def sc_cold_start(ctx):
     ctx.check(ctx.figures["accepted_loss_commits"] > 0,
               "the commits held by leg A alone survived the override to leg B: did the "
               "cluster really start from B?")
-    ctx.check(record(cl.node(where)) == "a,b", "record after A was rebuilt: %r"
-              % record(cl.node(where)))
+    # the mirror's next monitor (10 s interval) records both legs once A is in sync (CI once
+    # read the record right after the rebuild, before that monitor: 'b')
+    try:
+        wait_until(lambda: record(cl.node(where)) == "a,b", 60, interval=2,
+                   what="record a,b after A was rebuilt")
+    except TimeoutError:
+        ctx.check(False, "record after A was rebuilt: %r" % record(cl.node(where)))
 
 
 def say(msg):
