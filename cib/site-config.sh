@@ -44,18 +44,18 @@ site_load() {
     echo "$file: OP_TIMEOUT_SCALE must be a whole number from 1 to 99, not ${SITE[OP_TIMEOUT_SCALE]}" >&2
     return 1
   fi
-  site_seconds PRIORITY_FENCING_DELAY_S 15 0 300 || return 1
-  site_seconds FENCE_DEVICE_TIMEOUT_S 60 1 999 || return 1
-  site_seconds FS_MONITOR_INTERVAL_S 20 1 3600 || return 1
-  site_seconds IP_MONITOR_INTERVAL_S 10 1 3600 || return 1
-  site_seconds PGSQL_MONITOR_INTERVAL_S 10 1 3600 || return 1
+  site_seconds "$file" PRIORITY_FENCING_DELAY_S 15 0 300 || return 1
+  site_seconds "$file" FENCE_DEVICE_TIMEOUT_S 60 1 999 || return 1
+  site_seconds "$file" FS_MONITOR_INTERVAL_S 20 1 3600 || return 1
+  site_seconds "$file" IP_MONITOR_INTERVAL_S 10 1 3600 || return 1
+  site_seconds "$file" PGSQL_MONITOR_INTERVAL_S 10 1 3600 || return 1
 }
 
-# site_seconds KEY DEFAULT MIN MAX: SITE[KEY] (DEFAULT when unset) must be whole seconds from MIN
-# to MAX; says which key is wrong otherwise (site_load's caller stops).
+# site_seconds FILE KEY DEFAULT MIN MAX: SITE[KEY] (DEFAULT when unset) must be whole seconds
+# from MIN to MAX; otherwise says which key of FILE is wrong and returns 1.
 site_seconds() {
-  local key=$1 min=$3 max=$4
-  SITE[$key]=${SITE[$key]:-$2}
+  local file=$1 key=$2 min=$4 max=$5
+  SITE[$key]=${SITE[$key]:-$3}
   if [[ ! ${SITE[$key]} =~ ^(0|[1-9][0-9]{0,3})$ ]] || [ "${SITE[$key]}" -lt "$min" ] \
      || [ "${SITE[$key]}" -gt "$max" ]; then
     echo "$file: $key must be whole seconds from $min to $max, not ${SITE[$key]}" >&2
