@@ -482,13 +482,29 @@ def spawn_daemon(fn):
     os.waitpid(pid, 0)
 
 
+# How long wait_gone waits, once the processes have exited, for their zombies
+# to be reaped (README: "Zombies and standin-reaper").
+REAP_GRACE_S = 2.0
+
+
 def wait_gone(pids, timeout):
+    """True when none of PIDS runs any more (a zombie counts as gone), within
+    TIMEOUT seconds. Before returning True it also waits, at most REAP_GRACE_S,
+    for the zombies to be reaped: Oracle's shutdown returns once its processes
+    have exited, and on a system whose init reaps at once `ps | grep` checks
+    (resource-agents' is_proc_running) then see nothing."""
     end = time.time() + timeout
     while time.time() < end:
         if not any(proc_starttime(p) is not None for p in pids):
-            return True
+            break
         time.sleep(0.02)
-    return not any(proc_starttime(p) is not None for p in pids)
+    else:
+        if any(proc_starttime(p) is not None for p in pids):
+            return False
+    reaped_by = time.time() + REAP_GRACE_S
+    while time.time() < reaped_by and any(os.path.exists("/proc/%d" % p) for p in pids):
+        time.sleep(0.02)
+    return True
 
 
 # --------------------------------------------------------------------------
