@@ -494,13 +494,10 @@ def wait_gone(pids, timeout):
     have exited, and on a system whose init reaps at once `ps | grep` checks
     (resource-agents' is_proc_running) then see nothing."""
     end = time.time() + timeout
-    while time.time() < end:
-        if not any(proc_starttime(p) is not None for p in pids):
-            break
-        time.sleep(0.02)
-    else:
-        if any(proc_starttime(p) is not None for p in pids):
+    while any(proc_starttime(p) is not None for p in pids):
+        if time.time() >= end:
             return False
+        time.sleep(0.02)
     reaped_by = time.time() + REAP_GRACE_S
     while time.time() < reaped_by and any(os.path.exists("/proc/%d" % p) for p in pids):
         time.sleep(0.02)
