@@ -36,7 +36,7 @@ class CrmAttributeRecord : public ClusterRecord {
   RecordStatus Read(const std::string& key, std::string* value, std::string* err) override {
     RunResult r;
     if (!Run({"--type", "crm_config", "--name", key, "--query", "--quiet"}, &r, err)) {
-      return RecordStatus::kUnreachable;
+      return RecordStatus::kNoCluster;
     }
     if (r.exit_code == kCrmExitNoSuchObject) {
       StoreCache(key, "");
@@ -45,20 +45,23 @@ class CrmAttributeRecord : public ClusterRecord {
     if (!r.Succeeded()) {
       *err = "crm_attribute query of " + key + ": " + r.Describe(kCrmAttributeTimeoutMs) + ": " +
              FirstLine(r.err);
-      return RecordStatus::kUnreachable;
+      return r.exit_code == kCrmExitDisconnect ? RecordStatus::kNoCluster : RecordStatus::kFailed;
     }
     *value = FirstLine(r.out);
     StoreCache(key, *value);
     return RecordStatus::kFound;
   }
 
-  WriteStatus Write(const std::string& key, const std::string& value, std::string* err) override {
+  WriteStatus Write(const std::string& key, const std::string& value, WriteMode mode,
+                    std::string* err) override {
     std::string cached;
-    if (LoadCache(key, &cached) && cached == value) return WriteStatus::kWritten;
+    if (mode == WriteMode::kIfChanged && LoadCache(key, &cached) && cached == value) {
+      return WriteStatus::kWritten;
+    }
     if (RecentlyUnreachable()) {
-      *err = "no cluster reachable (checked less than " + std::to_string(kUnreachableRetryS) +
+      *err = "no cluster reachable (checked less than " + std::to_string(60) +
              " s ago)";
-      return WriteStatus::kUnreachable;
+      return WriteStatus::kNoCluster;
     }
     RunResult r;
     std::vector<std::string> args = {"--type", "crm_config", "--name", key};
@@ -69,7 +72,7 @@ class CrmAttributeRecord : public ClusterRecord {
     }
     if (!Run(std::move(args), &r, err)) {
       MarkUnreachable();
-      return WriteStatus::kUnreachable;
+      return WriteStatus::kNoCluster;
     }
     // Deleting a key that is not set is not an error: the cluster holds what was asked.
     const bool already_absent = value.empty() && r.exit_code == kCrmExitNoSuchObject;
@@ -78,7 +81,7 @@ class CrmAttributeRecord : public ClusterRecord {
              FirstLine(r.err);
       if (r.exit_code == kCrmExitDisconnect) {
         MarkUnreachable();
-        return WriteStatus::kUnreachable;
+        return WriteStatus::kNoCluster;
       }
       return WriteStatus::kFailed;
     }
@@ -114,7 +117,7 @@ class CrmAttributeRecord : public ClusterRecord {
   bool RecentlyUnreachable() const {
     struct stat st {};
     if (stat(MarkerPath().c_str(), &st) != 0) return false;
-    return time(nullptr) - st.st_mtime < kUnreachableRetryS;
+    return time(nullptr) - st.st_mtime < 60;
   }
 
   void MarkUnreachable() const {
@@ -148,7 +151,8 @@ class CrmAttributeRecord : public ClusterRecord {
 }  // namespace
 
 std::unique_ptr<ClusterRecord> NewCrmAttributeRecord(const ocf::Env& env,
-                                                     const std::string& cache_dir) {
+                                                     const std::string& cache_dir,
+                                                     const Deadline* /*deadline*/) {
   return std::make_unique<CrmAttributeRecord>(env, cache_dir);
 }
 

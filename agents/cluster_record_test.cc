@@ -52,27 +52,28 @@ TEST_CASE("crm_attribute record: read, write, cache against a CIB file") {
       NewCrmAttributeRecord({{"PATH", kDefaultPath}, {"CIB_file", d.cib}}, d.dir + "/cache");
   std::string value, err;
   CHECK(record->Read("twinarray-t-current", &value, &err) == RecordStatus::kAbsent);
-  CHECK(record->Write("twinarray-t-current", "a,b", &err) == WriteStatus::kWritten);
+  CHECK(record->Write("twinarray-t-current", "a,b", WriteMode::kAlways, &err) == WriteStatus::kWritten);
   CHECK(d.Cib().find("name=\"twinarray-t-current\" value=\"a,b\"") != std::string::npos);
   CHECK(record->Read("twinarray-t-current", &value, &err) == RecordStatus::kFound);
   CHECK(value == "a,b");
 
   // The same value again is answered from the cache: the CIB file is not touched.
   const std::string before = d.Cib();
-  CHECK(record->Write("twinarray-t-current", "a,b", &err) == WriteStatus::kWritten);
+  CHECK(record->Write("twinarray-t-current", "a,b", WriteMode::kIfChanged, &err) ==
+        WriteStatus::kWritten);
   CHECK(d.Cib() == before);  // A real update would have bumped the CIB's num_updates.
 
-  CHECK(record->Write("twinarray-t-current", "a", &err) == WriteStatus::kWritten);
+  CHECK(record->Write("twinarray-t-current", "a", WriteMode::kAlways, &err) == WriteStatus::kWritten);
   CHECK(record->Read("twinarray-t-current", &value, &err) == RecordStatus::kFound);
   CHECK(value == "a");
 
   // An empty value removes the key; removing it again is not an error.
-  CHECK(record->Write("twinarray-t-current", "", &err) == WriteStatus::kWritten);
+  CHECK(record->Write("twinarray-t-current", "", WriteMode::kAlways, &err) == WriteStatus::kWritten);
   CHECK(d.Cib().find("twinarray-t-current") == std::string::npos);
   CHECK(record->Read("twinarray-t-current", &value, &err) == RecordStatus::kAbsent);
   auto fresh =
       NewCrmAttributeRecord({{"PATH", kDefaultPath}, {"CIB_file", d.cib}}, d.dir + "/cache2");
-  CHECK(fresh->Write("twinarray-t-current", "", &err) == WriteStatus::kWritten);
+  CHECK(fresh->Write("twinarray-t-current", "", WriteMode::kAlways, &err) == WriteStatus::kWritten);
 }
 
 TEST_CASE("crm_attribute record: no cluster is 'unreachable', and not asked again at once") {
@@ -95,12 +96,12 @@ TEST_CASE("crm_attribute record: no cluster is 'unreachable', and not asked agai
   const std::string dir = mkdtemp(tmpl);
   auto record = NewCrmAttributeRecord({{"PATH", kDefaultPath}}, dir + "/cache");
   std::string value, err;
-  CHECK(record->Read("twinarray-t-current", &value, &err) == RecordStatus::kUnreachable);
-  CHECK(record->Write("twinarray-t-current", "a,b", &err) == WriteStatus::kUnreachable);
+  CHECK(record->Read("twinarray-t-current", &value, &err) == RecordStatus::kNoCluster);
+  CHECK(record->Write("twinarray-t-current", "a,b", WriteMode::kAlways, &err) == WriteStatus::kNoCluster);
   struct stat st {};
   CHECK(stat((dir + "/cache/.unreachable").c_str(), &st) == 0);
   err.clear();
-  CHECK(record->Write("twinarray-t-current", "a", &err) == WriteStatus::kUnreachable);
+  CHECK(record->Write("twinarray-t-current", "a", WriteMode::kAlways, &err) == WriteStatus::kNoCluster);
   CHECK(err.find("checked less than") != std::string::npos);
   RunProgram({"/bin/rm", "-rf", dir}, RunOptions{});
 }

@@ -311,7 +311,7 @@ AssemblyPlan PlanAssembly(const MirrorConfig& config, const std::array<LegProbe,
     } else if (record.status == RecordStatus::kFound) {
       why = "the cluster records only " + LegName(other) + " as current";
     } else {
-      why = std::string(record.status == RecordStatus::kUnreachable ? "no cluster is reachable"
+      why = std::string(record.status == RecordStatus::kNoCluster ? "no cluster is reachable"
                                                                     : "the cluster has no record") +
             " and " + LegName(stale) + "'s superblock does not show " + LegName(other) +
             " as failed, so " + LegName(other) + " may hold newer data";
@@ -554,10 +554,12 @@ void Mirror::RecordCurrent(const std::array<bool, kLegCount>& current) {
   const std::string value = FormatCurrentLegs(current);
   if (value.empty()) return;
   std::string err;
-  switch (record_->Write(RecordKey(), value, &err)) {
+  switch (record_->Write(RecordKey(), value,
+                         current[0] && current[1] ? WriteMode::kIfChanged : WriteMode::kAlways,
+                         &err)) {
     case WriteStatus::kWritten:
       break;
-    case WriteStatus::kUnreachable:  // Manual use: start already said so.
+    case WriteStatus::kNoCluster:  // Manual use: start already said so.
       log_->Debug("current legs (" + value + ") not recorded: " + err);
       break;
     case WriteStatus::kFailed:
@@ -568,7 +570,7 @@ void Mirror::RecordCurrent(const std::array<bool, kLegCount>& current) {
 
 void Mirror::ClearRebuildMark() {
   std::string err;
-  if (record_->Write(RebuildKey(), "", &err) == WriteStatus::kFailed) {
+  if (record_->Write(RebuildKey(), "", WriteMode::kIfChanged, &err) == WriteStatus::kFailed) {
     log_->Warn("cannot clear " + RebuildKey() + " now that both legs are in sync: " + err);
   }
 }
@@ -665,7 +667,8 @@ Result Mirror::Start() {
   }
   if (record.status == RecordStatus::kFound) {
     value.clear();
-    if (record_->Read(RebuildKey(), &value, &err) == RecordStatus::kUnreachable) {
+    if (record_->Read(RebuildKey(), &value, &err) == RecordStatus::kFailed ||
+        record_->Read(RebuildKey(), &value, &err) == RecordStatus::kNoCluster) {
       return Result::Of(Status::kErrGeneric, "cannot read " + RebuildKey() + ": " + err);
     }
     if (!ParseRebuildMark(value, &record.rebuild)) {
@@ -673,7 +676,7 @@ Result Mirror::Start() {
                                                  " is malformed (expected a / b / a,b)");
     }
   }
-  if (record.status == RecordStatus::kUnreachable) {
+  if (record.status == RecordStatus::kNoCluster) {
     log_->Warn("no cluster reachable (" + err + "); deciding from the legs' superblocks only");
   }
   AssemblyPlan plan = PlanAssembly(config_, probes, record);

@@ -70,7 +70,7 @@ bool ParseRebuildMark(const std::string& value, std::array<bool, kLegCount>* mar
 
 /// What start knows about the cluster record.
 struct RecordView {
-  RecordStatus status = RecordStatus::kUnreachable;
+  RecordStatus status = RecordStatus::kNoCluster;
   std::array<bool, kLegCount> current{};  ///< Valid when status == kFound.
   /// Legs that must be rebuilt in full before they count as current: `mirror-resync
   /// force-current` marks the legs it overrides, which may hold writes the forced leg lacks, so

@@ -157,7 +157,7 @@ TEST_CASE("stale-leg guard: PlanAssembly decisions") {
   RecordView both{RecordStatus::kFound, {true, true}};
   RecordView only_a{RecordStatus::kFound, {true, false}};
   RecordView only_b{RecordStatus::kFound, {false, true}};
-  RecordView none{RecordStatus::kUnreachable, {}};
+  RecordView none{RecordStatus::kNoCluster, {}};
   RecordView absent{RecordStatus::kAbsent, {}};
 
   SUBCASE("both legs in sync") {

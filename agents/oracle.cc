@@ -482,7 +482,7 @@ Result JudgeMonitor(const MonitorView& view, int depth, const ErrorTable& errors
 
 OracleInstance::OracleInstance(OracleConfig config, OracleSite site, OracleTools* tools,
                                ProcessTable* procs, OracleFiles* files, SysvIpc* ipc,
-                               OracleClock* clock, Logger* log)
+                               Clock* clock, Logger* log)
     : config_(std::move(config)),
       site_(std::move(site)),
       tools_(tools),

@@ -141,7 +141,7 @@ std::string CodeMessage(const std::string& output, const std::string& code);
 class OracleInstance {
  public:
   OracleInstance(OracleConfig config, OracleSite site, OracleTools* tools, ProcessTable* procs,
-                 OracleFiles* files, SysvIpc* ipc, OracleClock* clock, Logger* log);
+                 OracleFiles* files, SysvIpc* ipc, Clock* clock, Logger* log);
 
   /// Checks the configuration against the system (sqlplus installed, error table loads).
   ocf::Result Validate();
@@ -170,7 +170,7 @@ class OracleInstance {
   ProcessTable* procs_;
   OracleFiles* files_;
   SysvIpc* ipc_;
-  OracleClock* clock_;
+  Clock* clock_;
   Logger* log_;
   ErrorTable errors_;
   bool errors_loaded_ = false;

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "clock.h"
 #include "ocf_agent.h"
 
 namespace twinarray {
@@ -136,13 +137,6 @@ class OracleTools {
   virtual bool Installed(const std::string& program) = 0;
 };
 
-/// Monotonic time and sleeping (fakes advance time instantly).
-class OracleClock {
- public:
-  virtual ~OracleClock() = default;
-  virtual long long NowMs() = 0;
-  virtual void SleepMs(int ms) = 0;
-};
 
 /// How the real tools are run.
 struct ToolConfig {
@@ -161,7 +155,6 @@ std::unique_ptr<ProcessTable> NewProcTable();
 std::unique_ptr<OracleFiles> NewRealFiles(const std::string& state_dir);
 std::unique_ptr<SysvIpc> NewProcSysvIpc();
 std::unique_ptr<OracleTools> NewRealTools(const ToolConfig& config);
-std::unique_ptr<OracleClock> NewRealClock();
 
 /// Overwrites, in place, the values of the `names` variables in the process's own environment
 /// block (what /proc/self/environ shows) and drops them from `environ`. Call after copying.
@@ -176,7 +169,7 @@ struct OracleSystem {
   ProcessTable* procs = nullptr;
   OracleFiles* files = nullptr;
   SysvIpc* ipc = nullptr;
-  OracleClock* clock = nullptr;
+  Clock* clock = nullptr;
   ToolsFactory tools;
 };
 
@@ -318,28 +311,6 @@ inline constexpr char kDefaultErrorTable[] = TWINARRAY_ORACLE_ERRORS;
 /// Loads the table at `path`; a missing or malformed file is OCF_ERR_INSTALLED /
 /// OCF_ERR_CONFIGURED with the reason.
 ocf::Result LoadErrorTable(OracleFiles* files, const std::string& path, ErrorTable* table);
-
-// ---------------------------------------------------------------------------------------------
-// Time budget of one action.
-
-/// The action's time limit (OCF_RESKEY_CRM_meta_timeout, else the default) minus a reserve,
-/// so that a hung tool is killed and reported before Pacemaker's own timeout fires.
-class Deadline {
- public:
-  Deadline(OracleClock* clock, long long budget_ms);
-  /// From the environment: CRM_meta_timeout in ms, else `default_ms`; keeps 10% (at least
-  /// 1 s, at most 5 s) in reserve.
-  static long long BudgetFromEnv(const ocf::Env* env, long long default_ms);
-  /// What is left of the budget: the whole action's time minus what was used.
-  long long RemainingMs() const;
-  /// A timeout for one step: the remaining time, at most `cap_ms`, at least 1 ms.
-  int StepMs(long long cap_ms) const;
-  bool Expired() const { return RemainingMs() <= 0; }
-
- private:
-  OracleClock* clock_;
-  long long end_ms_;
-};
 
 }  // namespace twinarray
 

@@ -256,7 +256,7 @@ TEST_CASE("the shipped error table parses and classifies the agents' key codes")
 }
 
 TEST_CASE("deadline: CRM_meta_timeout minus a reserve, steps capped") {
-  FakeOracleClock clock;
+  FakeClock clock;
   ocf::Env env = {{"OCF_RESKEY_CRM_meta_timeout", "20000"}};
   CHECK(Deadline::BudgetFromEnv(&env, 60000) == 18000);
   CHECK(Deadline::BudgetFromEnv(nullptr, 60000) == 55000);

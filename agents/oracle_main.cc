@@ -18,7 +18,7 @@ int main(int argc, char** argv, char** envp) {
   std::unique_ptr<ProcessTable> procs = NewProcTable();
   std::unique_ptr<OracleFiles> files = NewRealFiles(kRecordCacheDir);
   std::unique_ptr<SysvIpc> ipc = NewProcSysvIpc();
-  std::unique_ptr<OracleClock> clock = NewRealClock();
+  std::unique_ptr<Clock> clock = NewRealClock();
   OracleSystem system{procs.get(), files.get(), ipc.get(), clock.get(), NewRealTools};
   const ocf::AgentSpec spec = OracleAgentSpec(system, geteuid());
   std::string out, err;

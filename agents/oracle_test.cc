@@ -152,7 +152,7 @@ struct Fixture {
   FakeOracleFiles files;
   FakeSysvIpc ipc;
   FakeOracleTools tools;
-  FakeOracleClock clock;
+  FakeClock clock;
   MemoryLogger log;
   OracleConfig config;
   OracleSite site;
@@ -492,7 +492,7 @@ TEST_CASE("stop: immediate, escalation to abort, to kill; never success with sur
   int calls = 0;
   g.tools.sqlplus = [&](const std::string& s) {
     if (calls++ == 0) {
-      g.clock.now += 25000;
+      g.clock.now_ms += 25000;
       return TimedOut();
     }
     return g.sim.Run(s);
@@ -604,7 +604,7 @@ TEST_CASE("the agent: meta-data, wrong SID before anything else") {
   FakeProcessTable procs;
   FakeOracleFiles files;
   FakeSysvIpc ipc;
-  FakeOracleClock clock;
+  FakeClock clock;
   files.files["/etc/oratab"] = "ORCL:/oh:N\n";
   files.dirs = {"/oh"};
   files.AddUser("root", 0);

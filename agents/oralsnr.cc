@@ -133,7 +133,7 @@ Result JudgeListenerStatus(const std::string& name, const ToolRun& run, const Er
 }
 
 OracleListener::OracleListener(ListenerConfig config, OracleSite site, OracleTools* tools,
-                               ProcessTable* procs, OracleFiles* files, OracleClock* clock,
+                               ProcessTable* procs, OracleFiles* files, Clock* clock,
                                Logger* log)
     : config_(std::move(config)),
       site_(std::move(site)),

@@ -41,7 +41,7 @@ ocf::Result JudgeListenerStatus(const std::string& name, const ToolRun& run,
 class OracleListener {
  public:
   OracleListener(ListenerConfig config, OracleSite site, OracleTools* tools, ProcessTable* procs,
-                 OracleFiles* files, OracleClock* clock, Logger* log);
+                 OracleFiles* files, Clock* clock, Logger* log);
 
   ocf::Result Validate();
   ocf::Result Start(const Deadline& deadline);
@@ -64,7 +64,7 @@ class OracleListener {
   OracleTools* tools_;
   ProcessTable* procs_;
   OracleFiles* files_;
-  OracleClock* clock_;
+  Clock* clock_;
   Logger* log_;
   ErrorTable errors_;
   bool errors_loaded_ = false;

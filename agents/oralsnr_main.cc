@@ -14,7 +14,7 @@ int main(int argc, char** argv, char** envp) {
   const ocf::Env env = ocf::EnvFromArray(envp);
   std::unique_ptr<ProcessTable> procs = NewProcTable();
   std::unique_ptr<OracleFiles> files = NewRealFiles(kRecordCacheDir);
-  std::unique_ptr<OracleClock> clock = NewRealClock();
+  std::unique_ptr<Clock> clock = NewRealClock();
   OracleSystem system{procs.get(), files.get(), nullptr, clock.get(), NewRealTools};
   const ocf::AgentSpec spec = ListenerAgentSpec(system, geteuid());
   std::string out, err;

@@ -22,7 +22,7 @@ struct Fixture {
   FakeProcessTable procs;
   FakeOracleFiles files;
   FakeOracleTools tools;
-  FakeOracleClock clock;
+  FakeClock clock;
   MemoryLogger log;
   ListenerConfig config;
   OracleSite site;

@@ -10,20 +10,6 @@
 namespace twinarray {
 namespace {
 
-class RealClock : public Clock {
- public:
-  int64_t NowMs() override {
-    timespec ts{};
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-  }
-  std::time_t WallTime() override { return std::time(nullptr); }
-  void SleepMs(int ms) override {
-    timespec ts{ms / 1000, static_cast<long>(ms % 1000) * 1000000L};
-    nanosleep(&ts, nullptr);
-  }
-};
-
 class RealTerminal : public Terminal {
  public:
   RealTerminal() : in_place_(isatty(STDOUT_FILENO) == 1) {}
@@ -53,7 +39,6 @@ class RealTerminal : public Terminal {
 
 }  // namespace
 
-std::unique_ptr<Clock> NewRealClock() { return std::make_unique<RealClock>(); }
 std::unique_ptr<Terminal> NewRealTerminal() { return std::make_unique<RealTerminal>(); }
 
 std::string CurrentUser(const ocf::Env& env) {

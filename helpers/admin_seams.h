@@ -9,6 +9,7 @@
 #include <string>
 
 #include "block_device.h"
+#include "clock.h"
 #include "cluster_record.h"
 #include "cluster_state.h"
 #include "device_mapper.h"
@@ -16,16 +17,6 @@
 namespace twinarray {
 
 class Logger;
-
-/// Time, for progress, rates and audit lines.
-class Clock {
- public:
-  virtual ~Clock() = default;
-  virtual int64_t NowMs() = 0;  ///< Monotonic.
-  virtual std::time_t WallTime() = 0;
-  virtual void SleepMs(int ms) = 0;
-};
-std::unique_ptr<Clock> NewRealClock();
 
 /// The person at the other end, when there is one.
 class Terminal {

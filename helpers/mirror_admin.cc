@@ -517,7 +517,7 @@ AdminOutcome MirrorAdmin::Replace(const std::string& leg_text, const std::string
     }
     done.push_back("zeroed the metadata area of " + meta);
   }
-  if (seams_.record->Write(mirror.RecordKey(), FormatCurrentLegs(only_source), &err) !=
+  if (seams_.record->Write(mirror.RecordKey(), FormatCurrentLegs(only_source), WriteMode::kAlways, &err) !=
       WriteStatus::kWritten) {
     return fail("cannot record " + Leg(source) + " as the only current leg");
   }
@@ -601,9 +601,9 @@ AdminOutcome MirrorAdmin::ForceCurrent(const std::string& leg_text) {
   std::string err;
   // The mark first: once the record names the forced leg, the overridden legs must never come
   // back through the bitmap (they may hold writes the forced leg lacks).
-  if (seams_.record->Write(OverrideKey(view_.name()), audit_value, &err) != WriteStatus::kWritten ||
-      seams_.record->Write(mirror.RebuildKey(), overridden, &err) != WriteStatus::kWritten ||
-      seams_.record->Write(mirror.RecordKey(), value, &err) != WriteStatus::kWritten) {
+  if (seams_.record->Write(OverrideKey(view_.name()), audit_value, WriteMode::kAlways, &err) != WriteStatus::kWritten ||
+      seams_.record->Write(mirror.RebuildKey(), overridden, WriteMode::kAlways, &err) != WriteStatus::kWritten ||
+      seams_.record->Write(mirror.RecordKey(), value, WriteMode::kAlways, &err) != WriteStatus::kWritten) {
     return AdminOutcome::Fail(AdminFailure::kSystem, "cannot write the cluster record: " + err);
   }
   Audit("mirror " + view_.name() + ": stale-leg guard overridden with force-current; " + Leg(leg) +

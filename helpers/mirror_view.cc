@@ -125,10 +125,12 @@ const char* RecordWord(RecordStatus s) {
       return "found";
     case RecordStatus::kAbsent:
       return "absent";
-    case RecordStatus::kUnreachable:
-      return "unreachable";
+    case RecordStatus::kNoCluster:
+      return "no-cluster";
+    case RecordStatus::kFailed:
+      return "unreadable";
   }
-  return "unreachable";
+  return "unreadable";
 }
 
 // The stale-leg guard's verdict for a mirror that is not assembled.
@@ -300,10 +302,11 @@ MirrorView BuildMirrorView(const MirrorTarget& target, const AdminSeams& seams) 
     if (!ParseCurrentLegs(value, &current)) {
       v.problems.push_back("cluster record " + mirror.RecordKey() + "=" + value + " is malformed");
     }
-  } else if (v.record_status == RecordStatus::kUnreachable) {
+  } else if (v.record_status == RecordStatus::kNoCluster ||
+             v.record_status == RecordStatus::kFailed) {
     v.problems.push_back("cluster record not readable: " + err);
   }
-  if (v.record_status != RecordStatus::kUnreachable &&
+  if ((v.record_status == RecordStatus::kFound || v.record_status == RecordStatus::kAbsent) &&
       seams.record->Read(OverrideKey(config.name), &value, &err) == RecordStatus::kFound) {
     v.override_value = value;
   }

@@ -66,7 +66,7 @@ struct MirrorView {
   RaidStatus status;
   uint64_t length_sectors = 0;
   uint64_t max_recovery_rate_kib = 0;  ///< From the running table (0: unthrottled).
-  RecordStatus record_status = RecordStatus::kUnreachable;
+  RecordStatus record_status = RecordStatus::kNoCluster;
   std::string record_value;
   std::string override_value;  ///< Last force-current audit record.
   std::array<LegView, kLegCount> legs;

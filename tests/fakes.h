@@ -2,12 +2,15 @@
 #ifndef TWINARRAY_TESTS_FAKES_H_
 #define TWINARRAY_TESTS_FAKES_H_
 
+#include <ctime>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "block_device.h"
+#include "clock.h"
 #include "cluster_record.h"
 #include "device_mapper.h"
 
@@ -219,22 +222,48 @@ class FakeBlockDevices : public BlockDevices {
   std::vector<std::string> writes;  ///< WriteZeros calls: "zero <path> <offset> <length>".
 };
 
+/// A clock that moves only when slept on; `on_sleep` lets a test change the world meanwhile.
+class FakeClock : public Clock {
+ public:
+  long long NowMs() override { return now_ms; }
+  std::time_t WallTime() override { return wall + static_cast<std::time_t>(now_ms / 1000); }
+  void SleepMs(int ms) override {
+    now_ms += ms;
+    ++sleeps;
+    if (on_sleep) on_sleep(now_ms);
+  }
+  long long now_ms = 0;
+  std::time_t wall = 1763900000;  // 2025-11-23T12:13:20Z
+  int sleeps = 0;
+  std::function<void(int64_t)> on_sleep;
+};
+
 class FakeClusterRecord : public ClusterRecord {
  public:
   RecordStatus Read(const std::string& key, std::string* v, std::string* err) override {
-    if (status == RecordStatus::kUnreachable) {
-      *err = "cluster not running";
+    if (status == RecordStatus::kNoCluster || status == RecordStatus::kFailed) {
+      *err = status == RecordStatus::kNoCluster ? "no cluster on this node" : "cluster busy";
       return status;
+    }
+    if (fail_reads.count(key)) {
+      *err = "injected read failure";
+      return RecordStatus::kFailed;
     }
     auto it = values.find(key);
     if (it == values.end()) return RecordStatus::kAbsent;
     *v = it->second;
     return RecordStatus::kFound;
   }
-  WriteStatus Write(const std::string& key, const std::string& v, std::string* err) override {
-    if (status == RecordStatus::kUnreachable) {
-      *err = "cluster not running";
-      return WriteStatus::kUnreachable;
+  WriteStatus Write(const std::string& key, const std::string& v, WriteMode mode,
+                    std::string* err) override {
+    modes.push_back(mode);
+    if (status == RecordStatus::kNoCluster) {
+      *err = "no cluster on this node";
+      return WriteStatus::kNoCluster;
+    }
+    if (status == RecordStatus::kFailed) {
+      *err = "cluster busy";
+      return WriteStatus::kFailed;
     }
     if (fail_writes) {
       *err = "injected write failure";
@@ -251,6 +280,8 @@ class FakeClusterRecord : public ClusterRecord {
 
   RecordStatus status = RecordStatus::kFound;
   bool fail_writes = false;
+  std::set<std::string> fail_reads;  ///< Keys whose reads fail (kFailed).
+  std::vector<WriteMode> modes;      ///< The mode of every Write call.
   std::map<std::string, std::string> values;
   std::vector<std::string> writes;
 };

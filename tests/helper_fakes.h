@@ -49,21 +49,6 @@ class FakeClusterSource : public ClusterSource {
   }
 };
 
-/// A clock that moves only when slept on; `on_sleep` lets a test change the world meanwhile.
-class FakeClock : public Clock {
- public:
-  int64_t NowMs() override { return now_ms; }
-  std::time_t WallTime() override { return wall + static_cast<std::time_t>(now_ms / 1000); }
-  void SleepMs(int ms) override {
-    now_ms += ms;
-    ++sleeps;
-    if (on_sleep) on_sleep(now_ms);
-  }
-  int64_t now_ms = 0;
-  std::time_t wall = 1763900000;  // 2025-11-23T12:13:20Z
-  int sleeps = 0;
-  std::function<void(int64_t)> on_sleep;
-};
 
 class FakeTerminal : public Terminal {
  public:

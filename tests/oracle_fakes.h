@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "fakes.h"
 #include "oracle_common.h"
 
 namespace twinarray {
@@ -190,18 +191,6 @@ class FakeOracleTools : public OracleTools {
   std::vector<std::string> scripts;
   std::vector<std::string> calls;
   std::vector<int> timeouts;
-};
-
-/// Time advances only when someone sleeps.
-class FakeOracleClock : public OracleClock {
- public:
-  long long NowMs() override { return now; }
-  void SleepMs(int ms) override {
-    now += ms;
-    if (on_sleep) on_sleep();
-  }
-  long long now = 1000000;
-  std::function<void()> on_sleep;
 };
 
 inline ToolRun Answer(const std::string& output, int exit_code = 0) {
