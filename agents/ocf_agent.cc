@@ -272,6 +272,18 @@ std::string RenderUsage(const AgentSpec& spec) {
   return "usage: " + spec.name + " {" + names + "}\n";
 }
 
+Result ForAction(Result result, const std::string& action, bool probe) {
+  if (!result.missing_here) return result;
+  if (probe) {
+    result.status = Status::kNotRunning;
+  } else if (action == "stop") {
+    result.status = Status::kSuccess;
+  } else {
+    result.status = Status::kErrInstalled;
+  }
+  return result;
+}
+
 int RunAgent(const AgentSpec& spec, int argc, const char* const* argv, const Env& env,
              std::string* out, std::string* err) {
   if (argc != 2) {
@@ -329,7 +341,7 @@ int RunAgent(const AgentSpec& spec, int argc, const char* const* argv, const Env
   if (!ParseParams(spec.params, env, &ctx.params, &param_error)) {
     result = Result::Of(Status::kErrConfigured, param_error);
   } else {
-    result = chosen->handler(ctx);
+    result = ForAction(chosen->handler(ctx), action, ctx.IsProbe());
   }
   if (!result.exit_reason.empty()) {
     // The caller logs once: the reason goes to the log and, for Pacemaker, to stderr.

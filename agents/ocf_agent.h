@@ -38,11 +38,25 @@ const char* StatusName(Status status);
 struct Result {
   Status status = Status::kSuccess;
   std::string exit_reason;
+  /// Set by NotOnThisNode: what the resource needs is missing on this node (a home, a device,
+  /// a program), which says nothing about the resource elsewhere. RunAgent maps it by action as
+  /// resource-agents' ocf-rarun does: a probe says not running (7), a stop succeeds (nothing
+  /// can run here), any other action is OCF_ERR_INSTALLED (5). Never OCF_ERR_CONFIGURED, which
+  /// Pacemaker takes as fatal everywhere.
+  bool missing_here = false;
 
   static Result Ok() { return {}; }
   static Result Of(Status status, std::string reason = {}) { return {status, std::move(reason)}; }
+  /// The resource cannot run on this node because `reason` (see missing_here).
+  static Result NotOnThisNode(std::string reason) {
+    return {Status::kErrInstalled, std::move(reason), true};
+  }
   bool ok() const { return status == Status::kSuccess; }
 };
+
+/// The status an action reports for `result`: applies the missing_here rule (probe 7, stop 0,
+/// else 5); any other result is returned as it is.
+Result ForAction(Result result, const std::string& action, bool probe);
 
 using Env = std::map<std::string, std::string>;
 

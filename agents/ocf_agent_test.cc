@@ -153,3 +153,21 @@ TEST_CASE("dispatch: usage, unknown actions, bad config, exit reason once") {
 }
 
 }  // namespace twinarray::ocf
+
+namespace twinarray::ocf {
+
+TEST_CASE("missing on this node: a probe says 7, a stop succeeds, the rest are ERR_INSTALLED") {
+  const Result missing = Result::NotOnThisNode("ORACLE_HOME /u01/x does not exist on this node");
+  CHECK(ForAction(missing, "monitor", true).status == Status::kNotRunning);
+  CHECK(ForAction(missing, "stop", false).status == Status::kSuccess);
+  CHECK(ForAction(missing, "monitor", false).status == Status::kErrInstalled);
+  CHECK(ForAction(missing, "start", false).status == Status::kErrInstalled);
+  CHECK(ForAction(missing, "validate-all", false).status == Status::kErrInstalled);
+  CHECK(ForAction(missing, "start", false).exit_reason == missing.exit_reason);
+  // Any other result passes unchanged, a configuration error included.
+  const Result configured = Result::Of(Status::kErrConfigured, "bad sid");
+  CHECK(ForAction(configured, "monitor", true).status == Status::kErrConfigured);
+  CHECK(ForAction(Result::Ok(), "stop", false).ok());
+}
+
+}  // namespace twinarray::ocf
