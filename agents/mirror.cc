@@ -333,10 +333,11 @@ AssemblyPlan PlanAssembly(const MirrorConfig& config, const std::array<LegProbe,
     for (int i = 0; i < kLegCount; ++i) {
       if (partial[i] && !record.Forced(i)) current[i] = false;
     }
-    if (current[0] && current[1]) {
-      for (int i = 0; i < kLegCount; ++i) {
-        if (saw_other_fail[1 - i] && !saw_other_fail[i]) current[i] = false;
-      }
+    // The record can be out of date (the window before a monitor narrows it): a leg that the
+    // other, complete leg saw fail, and that did not see the other fail, missed the other's
+    // later writes, whatever the record says; only a deliberate override makes it current.
+    for (int i = 0; i < kLegCount; ++i) {
+      if (saw_other_fail[1 - i] && !saw_other_fail[i] && !record.Forced(i)) current[i] = false;
     }
   } else if (valid[0] && valid[1]) {
     // No record yet: dm-raid's own superblock analysis picks the freshest leg.
@@ -448,7 +449,8 @@ ReAddPlan PlanReAdd(const MirrorConfig& config, int leg, const LegProbe& returni
     return plan(ReAddMode::kFull, LegName(leg) + "'s earlier resynchronisation was interrupted: " +
                                       "rebuilding it in full");
   }
-  if (!running.readable || running.superblock.kind != RaidSuperblock::Kind::kValid) {
+  if (!running.readable || running.superblock.kind != RaidSuperblock::Kind::kValid ||
+      running.superblock.Partial()) {
     return plan(ReAddMode::kSkip, "the superblock of " + LegName(other) +
                                       " cannot be read to compare with; not re-adding " +
                                       LegName(leg));
