@@ -392,8 +392,8 @@ Result Mpath::Start() {
     }
   }
   WarnQueueForever();
-  if (!WriteStateFile(state_dir_, MarkerName(), "started")) {
-    return Result::Of(Status::kErrGeneric, "cannot write " + state_dir_ + "/" + MarkerName());
+  if (!WriteStateFile(state_dir_, MarkerName(), "started", &err)) {
+    return Result::Of(Status::kErrGeneric, err);
   }
   std::vector<MapView> views;
   if (!ReadViews(&views, &err)) return Result::Of(Status::kErrGeneric, err);
@@ -441,9 +441,15 @@ Result Mpath::Stop() {
 }
 
 Result Mpath::Monitor(bool probe) {
-  std::string marker;
-  if (!ReadStateFile(state_dir_, MarkerName(), &marker)) return Result::Of(Status::kNotRunning);
-  std::string err;
+  std::string marker, err;
+  switch (ReadStateFileChecked(state_dir_, MarkerName(), &marker, &err)) {
+    case StateFileRead::kAbsent:
+      return Result::Of(Status::kNotRunning);
+    case StateFileRead::kFailed:  // Unknown is not "stopped".
+      return Result::Of(Status::kErrGeneric, err);
+    case StateFileRead::kFound:
+      break;
+  }
   bool daemon_down = false;
   if (!daemon_->Listening()) {
     if (probe) {

@@ -80,7 +80,8 @@ class Mpath {
   ocf::Result Validate();
   ocf::Result Start();
   ocf::Result Stop();
-  /// `probe`: a probe reports and publishes but never starts the daemon.
+  /// `probe`: a probe reports and publishes but never starts the daemon. No started marker: 7;
+  /// a marker that cannot be read: OCF_ERR_GENERIC, never 7.
   ocf::Result Monitor(bool probe);
 
   void set_daemon_timeout_ms(int ms) { daemon_timeout_ms_ = ms; }
