@@ -263,7 +263,8 @@ std::string Mpath::MarkerName() const {
 
 Result Mpath::CheckSystem() {
   std::string err;
-  if (!daemon_->Installed(&err)) return Result::Of(Status::kErrInstalled, err);
+  // Missing here says nothing about the other node: a probe says 7, never a fatal error.
+  if (!daemon_->Installed(&err)) return Result::NotOnThisNode(err);
   for (const MpathMap& map : config_.maps) {
     DmInfo info;
     if (!dm_->Info(map.name, &info, &err)) return Result::Of(Status::kErrGeneric, err);
@@ -452,6 +453,7 @@ Result Mpath::Monitor(bool probe) {
   }
   bool daemon_down = false;
   if (!daemon_->Listening()) {
+    if (!daemon_->Installed(&err)) return Result::NotOnThisNode(err);
     if (probe) {
       daemon_down = true;  // A probe reports; the next recurring monitor restarts it.
     } else {

@@ -76,7 +76,8 @@ class Mpath {
         std::string state_dir, std::string instance, Logger* log);
 
   /// Changes nothing: multipathd installed, no map name taken by another kind of map, and a
-  /// warning for every map that would queue forever.
+  /// warning for every map that would queue forever. multipathd missing on this node is
+  /// Result::NotOnThisNode (as for Start and Monitor).
   ocf::Result Validate();
   ocf::Result Start();
   ocf::Result Stop();

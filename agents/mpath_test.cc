@@ -626,6 +626,42 @@ TEST_CASE("start: a started marker that cannot be written fails the start, with 
   CHECK_FALSE(f.Started());
 }
 
+TEST_CASE("a node without multipath-tools: probe 7, stop 0, start and validate 5, never 6") {
+  FakeDeviceMapper dm;
+  FakeMultipathDaemon daemon(&dm);
+  FakeNodeAttributes attributes;
+  TempDir state;
+  dm.AddMap("arrayA", "multipath", kTableFail, kBothUp);
+  dm.AddMap("arrayB", "multipath", kTableFail, kBothUp);
+  const ocf::AgentSpec spec = MpathAgentSpec(&dm, &daemon, &attributes, state.path);
+  auto run = [&](const char* action, const char* interval, std::string* err) {
+    const char* argv[] = {"mpath", action};
+    std::string out;
+    ocf::Env env = BaseEnv();
+    env["HA_LOGFACILITY"] = "none";
+    env["OCF_RESKEY_CRM_meta_interval"] = interval;
+    err->clear();
+    return ocf::RunAgent(spec, 2, argv, env, &out, err);
+  };
+  const std::string missing = "ocf-exit-reason:multipathd not found (install multipath-tools)\n";
+  std::string err;
+  // Started here once (the marker survives in /run), then multipath-tools went away.
+  REQUIRE(run("start", "0", &err) == 0);
+  daemon.installed = false;
+  daemon.listening = false;
+  daemon.calls.clear();
+  CHECK(run("monitor", "0", &err) == 7);
+  CHECK(err == missing);
+  CHECK(run("monitor", "10000", &err) == 5);
+  CHECK(err == missing);
+  CHECK(daemon.calls.empty());  // Nothing tried to start a daemon that is not there.
+  CHECK(run("start", "0", &err) == 5);
+  CHECK(run("validate-all", "0", &err) == 5);
+  CHECK(run("stop", "0", &err) == 0);
+  CHECK(run("monitor", "0", &err) == 7);  // Stopped: no marker either.
+  CHECK(err.empty());
+}
+
 TEST_CASE("attrd_updater: the cache never names a value attrd may not have") {
   FakeTools tools;
   tools.Add("attrd_updater", "exit 0");
