@@ -235,7 +235,7 @@ StateFileRead ReadStateFileChecked(const std::string& dir, const std::string& na
     return StateFileRead::kFailed;
   }
   const size_t newline = text.find('\n');
-  if (newline == std::string::npos || newline == 0 || text.size() > kMaxStateFileBytes) {
+  if (newline == std::string::npos || text.size() > kMaxStateFileBytes) {
     *err = "cannot read " + path + ": not one line (" +
            (text.empty() ? std::string("empty") : "cut short or too long") + ")";
     return StateFileRead::kFailed;

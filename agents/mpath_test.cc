@@ -589,6 +589,9 @@ TEST_CASE("ReadStateFileChecked: absent is absent; unreadable, empty or cut shor
   CHECK(err == "cannot read " + dir.path + "/dir: Is a directory");
   CHECK_FALSE(ReadStateFile(dir.path, "dir", &value));
   CHECK(value == "untouched");
+  std::ofstream(dir.path + "/blank") << "\n";  // An empty value, written whole.
+  CHECK(ReadStateFileChecked(dir.path, "blank", &value, &err) == StateFileRead::kFound);
+  CHECK(value.empty());
   std::ofstream(dir.path + "/good") << "started\n";
   CHECK(ReadStateFileChecked(dir.path, "good", &value, &err) == StateFileRead::kFound);
   CHECK(value == "started");
