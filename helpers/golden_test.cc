@@ -66,4 +66,32 @@ TEST_CASE("golden: stale leg, guard keeps the mirror stopped") {
   CheckState(w, "stale-leg");
 }
 
+TEST_CASE("golden: a verify is running: verifying, both legs in sync, no resync") {
+  AdminWorld w;
+  w.Verifying();
+  CheckState(w, "verifying");
+}
+
+TEST_CASE("golden: the cluster did not answer the record read: never protected, never no record") {
+  AdminWorld w;
+  w.InSync();
+  w.record.fail_reads = {kWorldKey};
+  CheckState(w, "record-failed");
+}
+
+TEST_CASE("golden: no cluster on this node: the mirror found from the kernel, not protected") {
+  AdminWorld w;
+  w.InSync();
+  w.cluster.cib_resources.clear();
+  w.cluster.crm_mon.clear();
+  w.record.status = RecordStatus::kNoCluster;
+  CheckState(w, "no-cluster");
+}
+
+TEST_CASE("golden: diverged leg A, mirror running on leg B: kept out, rebuild offered") {
+  AdminWorld w;
+  w.Diverged();
+  CheckState(w, "diverged");
+}
+
 }  // namespace twinarray

@@ -236,7 +236,7 @@ AdminOutcome MirrorAdmin::Resync() {
   AdminOutcome out;
   if (!CheckOwnership(&out) || !CheckAssembled(&out)) return out;
   const std::string state = MirrorState(view_);
-  if (state == "in-sync" || state == "checking") {
+  if (state == "in-sync" || state == "verifying" || state == "repairing") {
     out.message = "both legs of " + view_.name() + " are in sync; nothing to do";
     return out;
   }
@@ -294,11 +294,12 @@ AdminOutcome MirrorAdmin::Scrub(const std::string& action) {
                               "a resync is running (" + Fixed1(view_.status.SyncPercent()) +
                                   "% done); " + action + " after it finishes");
   }
-  if (state == "checking" && !running) {
+  const bool scrubbing = state == "verifying" || state == "repairing";
+  if (scrubbing && !running) {
     return AdminOutcome::Fail(AdminFailure::kTryLater,
                               "a " + view_.status.sync_action + " is already running; try later");
   }
-  if (state != "in-sync" && state != "checking") {
+  if (state != "in-sync" && !scrubbing) {
     return AdminOutcome::Fail(AdminFailure::kRefused,
                               "a " + action + " needs both legs in sync; mirror " + view_.name() +
                                   " is " + state + ". Nothing changed.");
@@ -517,8 +518,8 @@ AdminOutcome MirrorAdmin::Replace(const std::string& leg_text, const std::string
     }
     done.push_back("zeroed the metadata area of " + meta);
   }
-  if (seams_.record->Write(mirror.RecordKey(), FormatCurrentLegs(only_source), WriteMode::kAlways, &err) !=
-      WriteStatus::kWritten) {
+  if (seams_.record->Write(mirror.RecordKey(), FormatCurrentLegs(only_source), WriteMode::kAlways,
+                           &err) != WriteStatus::kWritten) {
     return fail("cannot record " + Leg(source) + " as the only current leg");
   }
   if (!mirror.ReloadTable({true, true}, leg, &err)) {
@@ -601,9 +602,12 @@ AdminOutcome MirrorAdmin::ForceCurrent(const std::string& leg_text) {
   std::string err;
   // The mark first: once the record names the forced leg, the overridden legs must never come
   // back through the bitmap (they may hold writes the forced leg lacks).
-  if (seams_.record->Write(OverrideKey(view_.name()), audit_value, WriteMode::kAlways, &err) != WriteStatus::kWritten ||
-      seams_.record->Write(mirror.RebuildKey(), overridden, WriteMode::kAlways, &err) != WriteStatus::kWritten ||
-      seams_.record->Write(mirror.RecordKey(), value, WriteMode::kAlways, &err) != WriteStatus::kWritten) {
+  if (seams_.record->Write(OverrideKey(view_.name()), audit_value, WriteMode::kAlways, &err) !=
+          WriteStatus::kWritten ||
+      seams_.record->Write(mirror.RebuildKey(), overridden, WriteMode::kAlways, &err) !=
+          WriteStatus::kWritten ||
+      seams_.record->Write(mirror.RecordKey(), value, WriteMode::kAlways, &err) !=
+          WriteStatus::kWritten) {
     return AdminOutcome::Fail(AdminFailure::kSystem, "cannot write the cluster record: " + err);
   }
   Audit("mirror " + view_.name() + ": stale-leg guard overridden with force-current; " + Leg(leg) +

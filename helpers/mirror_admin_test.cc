@@ -62,6 +62,54 @@ TEST_CASE("resolving without a cluster: from the running map's table") {
   CHECK(MirrorState(view) == "in-sync");
 }
 
+TEST_CASE("status: a record the cluster did not answer for is never 'no record', never protected") {
+  // Both legs readable and A's superblock fresher: without the record, the superblocks alone
+  // would let the mirror start. A record that cannot be read must not be read as "none".
+  AdminWorld w;
+  w.BothBackStopped();
+  w.record.fail_reads = {kWorldKey};
+  MirrorView view;
+  AdminOutcome failure;
+  REQUIRE(LoadMirror("oradata", w.seams, &view, &failure));
+  CHECK(view.record_status == RecordStatus::kFailed);
+  CHECK(MirrorState(view) == "blocked");
+  const std::string text = RenderMirrorStatus(view);
+  CHECK(text.find("record    cluster did not answer: injected read failure") != std::string::npos);
+  CHECK(text.find("no record") == std::string::npos);
+  CHECK(text.find("cannot be read, so the mirror must not start") != std::string::npos);
+  std::string why;
+  CHECK_FALSE(DataProtected(view, &why));
+  CHECK(why == "mirror stopped; cluster did not answer: injected read failure");
+  const Json json = MirrorStatusJson(view);
+  CHECK(json.Dump().find("\"status\": \"failed\"") != std::string::npos);
+  CHECK(json.Dump().find("\"error\": \"injected read failure\"") != std::string::npos);
+}
+
+TEST_CASE("status: data protected needs the record; running elsewhere with it unread is unknown") {
+  AdminWorld w;
+  w.InSync();
+  MirrorView view;
+  AdminOutcome failure;
+  std::string why;
+  REQUIRE(LoadMirror("oradata", w.seams, &view, &failure));
+  CHECK(DataProtected(view, &why));
+  w.record.values.erase(kWorldKey);
+  REQUIRE(LoadMirror("oradata", w.seams, &view, &failure));
+  CHECK_FALSE(DataProtected(view, &why));
+  CHECK(why.find("(no record yet)") != std::string::npos);
+
+  AdminWorld e;
+  e.InSync();
+  e.cluster.active_nodes = {"node2"};
+  e.dm.maps.erase("oradata");
+  e.record.fail_reads = {kWorldKey};
+  REQUIRE(LoadMirror("oradata", e.seams, &view, &failure));
+  CHECK(MirrorState(view) == "elsewhere");
+  CHECK_FALSE(DataProtected(view, &why));
+  CHECK(why ==
+        "unknown here (cluster did not answer: injected read failure; mirror runs on node2)");
+}
+
 TEST_CASE("every command refuses a mirror that runs on another node; nothing changes") {
   AdminWorld w;
   w.InSync();
