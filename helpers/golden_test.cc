@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include "admin_world.h"
@@ -38,6 +39,20 @@ void CheckState(AdminWorld& w, const std::string& state) {
   const SystemView system = BuildSystemView(w.seams);
   CheckGolden("twinarray-status-" + state + ".txt", RenderSystemStatus(system));
   CheckGolden("twinarray-status-" + state + ".json", SystemStatusJson(system).Dump() + "\n");
+}
+
+AdminOutcome Run(AdminWorld& w, AdminOptions options,
+                 const std::function<AdminOutcome(MirrorAdmin&)>& command) {
+  MirrorView view;
+  AdminOutcome failure;
+  REQUIRE(LoadMirror("oradata", w.seams, &view, &failure));
+  MirrorAdmin admin(w.seams, std::move(view), options);
+  return command(admin);
+}
+
+/// What mirror-resync prints for `outcome` (standard output, or standard error on failure).
+void CheckOutcome(const std::string& name, bool dry_run, const AdminOutcome& outcome) {
+  CheckGolden("mirror-resync-" + name + ".txt", RenderOutcome("mirror-resync", dry_run, outcome));
 }
 
 }  // namespace
@@ -92,6 +107,35 @@ TEST_CASE("golden: diverged leg A, mirror running on leg B: kept out, rebuild of
   AdminWorld w;
   w.Diverged();
   CheckState(w, "diverged");
+}
+
+TEST_CASE("golden: force-current --leg B while leg A, recorded current, answers: refused") {
+  AdminWorld w;
+  w.BothBackStopped();
+  AdminOptions o;
+  o.yes = true;
+  CheckOutcome("force-current-readable-current", false,
+               Run(w, o, [](MirrorAdmin& a) { return a.ForceCurrent("B"); }));
+}
+
+TEST_CASE("golden: force-current --overwrite-readable-current --dry-run: leg A overwritten now") {
+  AdminWorld w;
+  w.BothBackStopped();
+  AdminOptions o;
+  o.yes = true;
+  o.dry_run = true;
+  o.overwrite_readable_current = true;
+  CheckOutcome("force-current-overwrite-dry-run", true,
+               Run(w, o, [](MirrorAdmin& a) { return a.ForceCurrent("B"); }));
+}
+
+TEST_CASE("golden: force-current --leg A --yes, leg B absent: overwritten when it returns") {
+  AdminWorld w;
+  w.StaleLeg();
+  AdminOptions o;
+  o.yes = true;
+  CheckOutcome("force-current-absent-leg", false,
+               Run(w, o, [](MirrorAdmin& a) { return a.ForceCurrent("A"); }));
 }
 
 }  // namespace twinarray

@@ -75,6 +75,29 @@ AdminOutcome AdminOutcome::Fail(AdminFailure failure, std::string message) {
   return o;
 }
 
+std::string RenderOutcome(const std::string& program, bool dry_run, const AdminOutcome& outcome) {
+  if (!outcome.ok()) return program + ": " + outcome.message + "\n";
+  std::string out;
+  for (const std::string& s : outcome.steps) out += (dry_run ? "would: " : "done: ") + s + "\n";
+  return out + outcome.message + "\n";
+}
+
+Json OutcomeJson(const std::string& command, const std::string& mirror, bool dry_run,
+                 const AdminOutcome& outcome) {
+  Json j = Json::Object();
+  j.Set("command", command);
+  j.Set("mirror", mirror);
+  j.Set("ok", outcome.ok());
+  j.Set("dry_run", dry_run);
+  j.Set("error", outcome.ok() ? "" : AdminFailureName(outcome.failure));
+  j.Set("message", outcome.message);
+  Json steps = Json::Array();
+  for (const std::string& s : outcome.steps) steps.Push(s);
+  j.Set("steps", std::move(steps));
+  j.Set("details", outcome.details);
+  return j;
+}
+
 std::string UtcTime(std::time_t t) {
   std::tm tm{};
   gmtime_r(&t, &tm);
@@ -538,6 +561,33 @@ AdminOutcome MirrorAdmin::Replace(const std::string& leg_text, const std::string
   return out;
 }
 
+bool MirrorAdmin::CheckRecord(const std::string& command, AdminOutcome* out) const {
+  if (RecordKnown(view_)) return true;
+  const std::string key = "twinarray-" + view_.name() + "-current";
+  std::string why;
+  switch (view_.record_status) {
+    case RecordStatus::kNoCluster:
+      why = "no cluster on this node: the record of current legs (" + key +
+            ") lives in the CIB, and " + command + " acts only on what it says";
+      break;
+    case RecordStatus::kFailed:
+      why = "the cluster did not answer: " + view_.record_error + ". The record of current legs (" +
+            key + ") cannot be read, and " + command +
+            " never acts on a guess; retry once crm_mon -1 answers";
+      break;
+    case RecordStatus::kAbsent:
+      why = "the cluster holds no record of current legs (" + key +
+            "): which leg holds the newest data is not known, and " + command +
+            " never acts on a guess";
+      break;
+    case RecordStatus::kFound:
+      why = "the cluster record " + key + "=" + view_.record_value + " is malformed";
+      break;
+  }
+  *out = AdminOutcome::Fail(AdminFailure::kRefused, why + ". Nothing changed.");
+  return false;
+}
+
 AdminOutcome MirrorAdmin::ForceCurrent(const std::string& leg_text) {
   AdminOutcome out;
   int leg = 0;
@@ -548,11 +598,7 @@ AdminOutcome MirrorAdmin::ForceCurrent(const std::string& leg_text) {
                               "confirmation: run it on a terminal, or add --yes in a script. "
                               "Nothing changed.");
   }
-  if (view_.record_status != RecordStatus::kFound && view_.record_status != RecordStatus::kAbsent) {
-    return AdminOutcome::Fail(AdminFailure::kRefused,
-                              "the cluster is not reachable; the record of current legs lives in "
-                              "the CIB. Nothing changed.");
-  }
+  if (!CheckRecord("force-current", &out)) return out;
   if (view_.assembled || view_.location.ActiveHere()) {
     return AdminOutcome::Fail(AdminFailure::kRefused,
                               "mirror " + view_.name() + " is running (state " +
@@ -571,30 +617,55 @@ AdminOutcome MirrorAdmin::ForceCurrent(const std::string& leg_text) {
                                   ") does not answer reads; declaring it current would not let "
                                   "the mirror start. Nothing changed.");
   }
+  // The record is well formed and does not name `leg`: it names the other leg alone.
+  const int other = 1 - leg;
+  const std::string other_leg = Leg(other) + " (" + view_.legs[other].device + ")";
+  const bool present = view_.legs[other].readable;
+  if (present && !options_.overwrite_readable_current) {
+    return AdminOutcome::Fail(
+        AdminFailure::kRefused,
+        "the cluster record names " + Leg(other) + " current (twinarray-" + view_.name() +
+            "-current=" + view_.record_value + ") and " + other_leg +
+            " answers reads: the override is not needed. Start the mirror (" + StartHint() +
+            "): it assembles from " + Leg(other) + " and " + Leg(leg) + " catches up. Declaring " +
+            Leg(leg) + " current instead would overwrite " + Leg(other) +
+            ", the current copy, in full from the stale " + Leg(leg) +
+            " at the next start; only if that is exactly what you want, add "
+            "--overwrite-readable-current. Nothing changed.");
+  }
   const std::string value = LegLetter(leg);
-  const std::string overridden = LegLetter(1 - leg);
-  const std::string was = view_.record_value.empty() ? "none" : view_.record_value;
+  const std::string overridden = LegLetter(other);
+  const std::string was = view_.record_value;
+  const std::string when = present ? "now, at the next start" : "when it returns";
+  const std::string overwrite = other_leg + " is overwritten in full from " + Leg(leg) + " " + when;
   const std::string audit_value =
       UtcTime(seams_.clock->WallTime()) + " user=" + seams_.user + " legs=" + value + " was=" + was;
   out.steps.push_back("set twinarray-" + view_.name() + "-current=" + value + " (was " + was + ")");
   out.steps.push_back("set " + OverrideKey(view_.name()) + "=" + audit_value);
-  out.steps.push_back("set twinarray-" + view_.name() + "-rebuild=" + overridden +
-                      " (rebuilt in full from " + Leg(leg) + " when it returns)");
+  out.steps.push_back("set twinarray-" + view_.name() + "-rebuild=" + overridden + " (" +
+                      overwrite + ")");
   out.steps.push_back("log the override to syslog");
-  const std::string warning = "The cluster record says leg(s) " + was + " hold the current data; " +
-                              Leg(leg) + " is stale. Declaring " + Leg(leg) +
-                              " current lets the next start assemble the mirror from "
-                              "it: every write made since " +
-                              Leg(leg) +
-                              " failed is lost, and the other leg is "
-                              "overwritten from " +
-                              Leg(leg) + " when it returns.";
+  std::string warning = "The cluster record says " + Leg(other) + " holds the current data; " +
+                        Leg(leg) + " is stale. Declaring " + Leg(leg) +
+                        " current lets the next start assemble the mirror from it: every write "
+                        "made since " +
+                        Leg(leg) + " failed is lost, and " + overwrite + ".";
+  if (present) {
+    warning +=
+        " It answers reads and the record names it current: you are discarding the current "
+        "copy.";
+  }
   out.details.Set("warning", warning);
+  out.details.Set("overwritten_leg", ArrayLetter(other));
+  out.details.Set("overwritten_when", present ? "next-start" : "when-it-returns");
   if (options_.dry_run) {
     out.message = "dry run: would declare " + Leg(leg) + " current\n" + warning;
     return out;
   }
-  if (!Confirm(warning, "Declare " + Leg(leg) + " of " + view_.name() + " current?", &out)) {
+  if (!Confirm(warning,
+               "Declare " + Leg(leg) + " of " + view_.name() + " current and overwrite " +
+                   Leg(other) + " " + when + "?",
+               &out)) {
     return out;
   }
   MemoryLogger quiet;
@@ -611,12 +682,15 @@ AdminOutcome MirrorAdmin::ForceCurrent(const std::string& leg_text) {
     return AdminOutcome::Fail(AdminFailure::kSystem, "cannot write the cluster record: " + err);
   }
   Audit("mirror " + view_.name() + ": stale-leg guard overridden with force-current; " + Leg(leg) +
-        " declared current (record was " + was + ")");
-  out.message = Leg(leg) + " is now recorded as current. Start the mirror: " +
-                (view_.target.resource.empty()
-                     ? std::string("through its agent")
-                     : "crm_resource --cleanup --resource " + view_.target.resource);
+        " declared current (record was " + was + "); " + overwrite);
+  out.message = Leg(leg) + " is now recorded as current. Start the mirror: " + StartHint();
   return out;
+}
+
+std::string MirrorAdmin::StartHint() const {
+  return view_.target.resource.empty()
+             ? std::string("through its agent")
+             : "crm_resource --cleanup --resource " + view_.target.resource;
 }
 
 AdminOutcome MirrorAdmin::Throttle(uint64_t max_rate_kib) {

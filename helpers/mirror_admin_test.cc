@@ -196,6 +196,97 @@ TEST_CASE("force-current refuses a running mirror and an unreadable leg") {
   CHECK(s.record.writes.empty());
 }
 
+TEST_CASE("force-current refuses to declare the stale leg current while the current leg answers") {
+  // Record "a", both legs readable: the override is not needed, and declaring B current would
+  // make the next start rebuild A, the current copy, in full from stale B.
+  AdminWorld w;
+  w.BothBackStopped();
+  for (bool dry_run : {false, true}) {
+    AdminOptions o = Yes();
+    o.dry_run = dry_run;
+    const AdminOutcome out = Admin(w, o).ForceCurrent("B");
+    CHECK(out.failure == AdminFailure::kRefused);
+    CHECK(out.message.find("names leg A current") != std::string::npos);
+    CHECK(out.message.find("leg A (/dev/mapper/arrayA) answers reads") != std::string::npos);
+    CHECK(out.message.find("the override is not needed") != std::string::npos);
+    CHECK(out.message.find("--overwrite-readable-current") != std::string::npos);
+  }
+  w.terminal.interactive = true;
+  w.terminal.answer = "yes";
+  CHECK(Admin(w).ForceCurrent("B").failure == AdminFailure::kRefused);
+  CHECK(w.terminal.questions.empty());
+  CHECK(w.record.writes.empty());
+  CHECK(w.audit.lines.empty());
+}
+
+TEST_CASE(
+    "force-current --overwrite-readable-current: names leg A, overwritten now, at the next start") {
+  AdminWorld w;
+  w.BothBackStopped();
+  w.terminal.interactive = true;
+  w.terminal.answer = "yes";
+  AdminOptions o;
+  o.overwrite_readable_current = true;
+  const AdminOutcome out = Admin(w, o).ForceCurrent("B");
+  REQUIRE_MESSAGE(out.ok(), out.message);
+  REQUIRE(w.terminal.questions.size() == 1);
+  const std::string& q = w.terminal.questions[0];
+  CHECK(q.find("leg A (/dev/mapper/arrayA) is overwritten in full from leg B now, at the next "
+               "start") != std::string::npos);
+  CHECK(q.find("you are discarding the current copy") != std::string::npos);
+  CHECK(q.find("when it returns") == std::string::npos);
+  CHECK(q.find("overwrite leg A now, at the next start?") != std::string::npos);
+  CHECK(w.record.values[kWorldKey] == "b");
+  CHECK(w.record.values["twinarray-oradata-rebuild"] == "a");
+  CHECK(w.record.values["twinarray-oradata-override"].find("legs=b was=a") != std::string::npos);
+  CHECK(w.audit.Contains("leg A (/dev/mapper/arrayA) is overwritten in full from leg B now"));
+  for (WriteMode m : w.record.modes) CHECK(m == WriteMode::kAlways);
+}
+
+TEST_CASE("force-current refuses when the record is absent or cannot be read") {
+  SUBCASE("the cluster did not answer") {
+    AdminWorld w;
+    w.StaleLeg();
+    w.record.fail_reads = {kWorldKey};
+    const AdminOutcome o = Admin(w, Yes()).ForceCurrent("A");
+    CHECK(o.failure == AdminFailure::kRefused);
+    CHECK(o.message.find("cluster did not answer: injected read failure") != std::string::npos);
+    CHECK(w.record.writes.empty());
+  }
+  SUBCASE("no cluster on this node") {
+    AdminWorld w;
+    w.StaleLeg();
+    w.record.status = RecordStatus::kNoCluster;
+    const AdminOutcome o = Admin(w, Yes()).ForceCurrent("A");
+    CHECK(o.failure == AdminFailure::kRefused);
+    CHECK(o.message.find("no cluster on this node") != std::string::npos);
+  }
+  SUBCASE("no record") {
+    AdminWorld w;
+    w.StaleLeg();
+    w.record.values.clear();
+    const AdminOutcome o = Admin(w, Yes()).ForceCurrent("A");
+    CHECK(o.failure == AdminFailure::kRefused);
+    CHECK(o.message.find("holds no record") != std::string::npos);
+    CHECK(w.record.writes.empty());
+  }
+}
+
+TEST_CASE("force-current names the leg it overwrites, and when: absent leg B when it returns") {
+  AdminWorld w;
+  w.StaleLeg();
+  AdminOptions dry = Yes();
+  dry.dry_run = true;
+  const AdminOutcome plan = Admin(w, dry).ForceCurrent("A");
+  REQUIRE_MESSAGE(plan.ok(), plan.message);
+  CHECK(plan.steps[2] ==
+        "set twinarray-oradata-rebuild=b (leg B (/dev/mapper/arrayB) is overwritten in full from "
+        "leg A when it returns)");
+  CHECK(plan.message.find("leg B (/dev/mapper/arrayB) is overwritten in full from leg A when it "
+                          "returns") != std::string::npos);
+  CHECK(plan.message.find("now") == std::string::npos);
+}
+
 TEST_CASE("resync: re-adds a returned leg and waits with progress until in sync") {
   AdminWorld w;
   w.Degraded();

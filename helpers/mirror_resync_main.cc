@@ -79,25 +79,9 @@ int ExitCode(AdminFailure failure) {
 int Report(const std::string& command, const std::string& mirror, bool json, bool dry_run,
            const AdminOutcome& outcome) {
   if (json) {
-    Json j = Json::Object();
-    j.Set("command", command);
-    j.Set("mirror", mirror);
-    j.Set("ok", outcome.ok());
-    j.Set("dry_run", dry_run);
-    j.Set("error", outcome.ok() ? "" : AdminFailureName(outcome.failure));
-    j.Set("message", outcome.message);
-    Json steps = Json::Array();
-    for (const std::string& s : outcome.steps) steps.Push(s);
-    j.Set("steps", std::move(steps));
-    j.Set("details", outcome.details);
-    std::cout << j.Dump() << "\n";
-  } else if (outcome.ok()) {
-    for (const std::string& s : outcome.steps) {
-      std::cout << (dry_run ? "would: " : "done: ") << s << "\n";
-    }
-    std::cout << outcome.message << "\n";
+    std::cout << OutcomeJson(command, mirror, dry_run, outcome).Dump() << "\n";
   } else {
-    std::cerr << kProgram << ": " << outcome.message << "\n";
+    (outcome.ok() ? std::cout : std::cerr) << RenderOutcome(kProgram, dry_run, outcome);
   }
   return ExitCode(outcome.failure);
 }
@@ -138,6 +122,11 @@ int main(int argc, char** argv, char** envp) {
     options.add_options()("leg", po::value<std::string>()->required(), "A or B")(
         "yes,y", "confirm without a prompt (scripts)");
   }
+  if (command == "force-current") {
+    options.add_options()("overwrite-readable-current",
+                          "declare --leg current even though the recorded-current leg answers "
+                          "reads: that leg is overwritten at the next start");
+  }
   if (command == "replace") {
     options.add_options()("device", po::value<std::string>()->required(),
                           "the new LUN (the device the leg is configured with)");
@@ -174,6 +163,7 @@ int main(int argc, char** argv, char** envp) {
   opts.dry_run = vm.count("dry-run") > 0;
   opts.yes = vm.count("yes") > 0;
   opts.wait = vm.count("wait") > 0;
+  opts.overwrite_readable_current = vm.count("overwrite-readable-current") > 0;
   const bool json = vm.count("json") > 0;
   opts.quiet = json;
   if (vm.count("timeout")) {
