@@ -138,4 +138,28 @@ TEST_CASE("golden: force-current --leg A --yes, leg B absent: overwritten when i
                Run(w, o, [](MirrorAdmin& a) { return a.ForceCurrent("A"); }));
 }
 
+TEST_CASE("golden: rebuild --leg A --dry-run of the diverged leg") {
+  AdminWorld w;
+  w.Diverged();
+  AdminOptions o;
+  o.dry_run = true;
+  CheckOutcome("rebuild-diverged-dry-run", true,
+               Run(w, o, [](MirrorAdmin& a) { return a.Rebuild("A"); }));
+}
+
+TEST_CASE("golden: rebuild --leg B of the running leg: refused, the only in-sync leg") {
+  AdminWorld w;
+  w.Diverged();
+  AdminOptions o;
+  o.yes = true;
+  CheckOutcome("rebuild-only-in-sync-leg", false,
+               Run(w, o, [](MirrorAdmin& a) { return a.Rebuild("B"); }));
+}
+
+TEST_CASE("golden: resync of the diverged leg: refused") {
+  AdminWorld w;
+  w.Diverged();
+  CheckOutcome("resync-diverged", false, Run(w, {}, [](MirrorAdmin& a) { return a.Resync(); }));
+}
+
 }  // namespace twinarray

@@ -271,6 +271,18 @@ AdminOutcome MirrorAdmin::Resync() {
                                     ") does not answer reads; bring array " + ArrayLetter(bad) +
                                     " back first. Nothing changed.");
     }
+    if (Diverged(view_, bad) && !RebuildMarked(view_, bad)) {
+      return AdminOutcome::Fail(
+          AdminFailure::kRefused,
+          "not re-adding " + Leg(bad) + ": " + Leg(bad) + " has diverged: its superblock records " +
+              Leg(1 - bad) +
+              ", the running leg, as failed, so it ran on its own and holds writes " +
+              Leg(1 - bad) +
+              " never saw; the write-intent bitmap cannot bring it back. Keep it out (do "
+              "nothing), or discard its data and rebuild it in full from " +
+              Leg(1 - bad) + ": mirror-resync rebuild " + view_.name() + " --leg " +
+              ArrayLetter(bad) + " (docs/runbook.md, section 3b). Nothing changed.");
+    }
     MemoryLogger quiet;
     Mirror mirror(view_.target.config, seams_.dm, seams_.disks, seams_.record, &quiet);
     const ReAddPlan plan = mirror.PlanReturn(bad);
@@ -684,6 +696,125 @@ AdminOutcome MirrorAdmin::ForceCurrent(const std::string& leg_text) {
   Audit("mirror " + view_.name() + ": stale-leg guard overridden with force-current; " + Leg(leg) +
         " declared current (record was " + was + "); " + overwrite);
   out.message = Leg(leg) + " is now recorded as current. Start the mirror: " + StartHint();
+  return out;
+}
+
+AdminOutcome MirrorAdmin::Rebuild(const std::string& leg_text) {
+  AdminOutcome out;
+  int leg = 0;
+  if (!ParseLeg(leg_text, &leg, &out) || !CheckOwnership(&out) || !CheckRecord("rebuild", &out)) {
+    return out;
+  }
+  const int source = 1 - leg;
+  const Mirror naming(view_.target.config, nullptr, nullptr, nullptr, nullptr);
+  const std::string key = naming.RebuildKey();
+  std::array<bool, kLegCount> marked{};
+  if (view_.rebuild_status == RecordStatus::kFound &&
+      !ParseRebuildMark(view_.rebuild_value, &marked)) {
+    return AdminOutcome::Fail(
+        AdminFailure::kRefused,
+        "the rebuild mark " + key + "=" + view_.rebuild_value + " is malformed. Nothing changed.");
+  }
+  if (view_.rebuild_status != RecordStatus::kFound &&
+      view_.rebuild_status != RecordStatus::kAbsent) {
+    return AdminOutcome::Fail(AdminFailure::kRefused,
+                              "the rebuild mark " + key + " cannot be read (" +
+                                  view_.rebuild_error +
+                                  "), and rebuild never acts on a guess. Nothing changed.");
+  }
+  if (marked[source]) {
+    return AdminOutcome::Fail(AdminFailure::kRefused,
+                              Leg(source) + " is marked for a full rebuild (" + key + "=" +
+                                  view_.rebuild_value + "): it is to be overwritten itself and " +
+                                  "cannot be the source of " + Leg(leg) + "'s. Nothing changed.");
+  }
+  if (marked[leg]) {
+    out.message = Leg(leg) + " is already marked for a full rebuild from " + Leg(source) + " (" +
+                  key + "=" + view_.rebuild_value + "); nothing to do";
+    return out;
+  }
+  const std::string record = "twinarray-" + view_.name() + "-current=" + view_.record_value;
+  const bool running = view_.assembled || view_.location.ActiveHere();
+  std::string when;
+  if (running) {
+    if (!CheckAssembled(&out)) return out;
+    const char health = view_.legs[leg].health;
+    if (health == 'A') {
+      return AdminOutcome::Fail(
+          AdminFailure::kRefused,
+          view_.legs[source].health == 'A'
+              ? "both legs are in sync: nothing to rebuild (mirror-resync verify compares them, "
+                "repair rewrites mismatches). Nothing changed."
+              : Leg(leg) +
+                    " is the only in-sync leg of the running mirror: rebuilding it would "
+                    "discard the only current copy. Nothing changed.");
+    }
+    if (health == 'a') {
+      return AdminOutcome::Fail(AdminFailure::kTryLater,
+                                Leg(leg) +
+                                    " is being resynchronised; wait for it (mirror-resync "
+                                    "resync " +
+                                    view_.name() + " --wait). Nothing changed.");
+    }
+    if (view_.legs[source].health != 'A') {
+      return AdminOutcome::Fail(AdminFailure::kRefused,
+                                Leg(source) +
+                                    " is not in sync in the running mirror: there is no "
+                                    "source to rebuild " +
+                                    Leg(leg) + " from. Nothing changed.");
+    }
+    when = view_.legs[leg].readable ? "at the agent's next monitor" : "when it answers again";
+  } else if (view_.legs[leg].current) {
+    return AdminOutcome::Fail(
+        AdminFailure::kRefused,
+        view_.legs[source].current
+            ? "the cluster record names both legs current (" + record +
+                  "): a start assembles both and ignores a rebuild mark; nothing to rebuild. "
+                  "Nothing changed."
+            : Leg(leg) + " is the only leg the cluster record names current (" + record +
+                  "): rebuilding it would discard the only current copy. Nothing changed.");
+  } else {
+    when = view_.legs[leg].readable ? "at the next start" : "when it returns";
+  }
+  const std::string device = Leg(leg) + " (" + view_.legs[leg].device + ")";
+  out.steps.push_back("set " + key + "=" + LegLetter(leg));
+  out.steps.push_back(
+      device + " is rebuilt in full from " + Leg(source) + " " + when +
+      (running ? " (with auto_readd=false: mirror-resync resync " + view_.name() + " --wait)"
+               : std::string()));
+  out.steps.push_back("log the decision to syslog");
+  const std::string warning = "The data of " + device +
+                              " is discarded: every write it holds that " + Leg(source) +
+                              " lacks is lost (for a diverged leg, the writes made while it ran "
+                              "on its own). It is rebuilt in full from " +
+                              Leg(source) + " " + when + ".";
+  out.details.Set("warning", warning);
+  out.details.Set("discarded_leg", ArrayLetter(leg));
+  if (options_.dry_run) {
+    out.message = "dry run: would mark " + Leg(leg) + " for a full rebuild\n" + warning;
+    return out;
+  }
+  if (!Confirm(warning,
+               "Discard the data of " + Leg(leg) + " of " + view_.name() +
+                   " and rebuild it in full from " + Leg(source) + "?",
+               &out)) {
+    return out;
+  }
+  std::string err;
+  if (seams_.record->Write(key, LegLetter(leg), WriteMode::kAlways, &err) !=
+      WriteStatus::kWritten) {
+    return AdminOutcome::Fail(AdminFailure::kSystem, "cannot write the rebuild mark " + key + ": " +
+                                                         err + " (mirror-resync status " +
+                                                         view_.name() + " shows whether it " +
+                                                         "is set)");
+  }
+  Audit("mirror " + view_.name() + ": " + Leg(leg) + " marked for a full rebuild from " +
+        Leg(source) + " with mirror-resync rebuild; its data is discarded");
+  out.message = Leg(leg) + " is marked for a full rebuild from " + Leg(source) + ": " +
+                (running ? "the agent's next monitor rebuilds it; follow it with mirror-resync "
+                           "status " +
+                               view_.name()
+                         : "the next start rebuilds it. Start the mirror: " + StartHint());
   return out;
 }
 

@@ -68,6 +68,12 @@ class MirrorAdmin {
   AdminOutcome Repair();
   AdminOutcome Replace(const std::string& leg, const std::string& device);
   AdminOutcome ForceCurrent(const std::string& leg);
+  /// Discards `leg`'s data: writes the rebuild mark (twinarray-<name>-rebuild = leg) so that the
+  /// agent rebuilds it in full from the other leg (the running mirror's next monitor, or the next
+  /// start). The choice for a diverged leg. Refuses when `leg` is the only in-sync leg of the
+  /// running mirror or, stopped, the only leg the record names current, and when the record or
+  /// the mark cannot be read.
+  AdminOutcome Rebuild(const std::string& leg);
   AdminOutcome Throttle(uint64_t max_rate_kib);
 
   const MirrorView& view() const { return view_; }

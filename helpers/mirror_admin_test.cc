@@ -119,6 +119,7 @@ TEST_CASE("every command refuses a mirror that runs on another node; nothing cha
   CHECK(Admin(w).Verify().failure == AdminFailure::kRefused);
   CHECK(Admin(w).Throttle(1000).failure == AdminFailure::kRefused);
   CHECK(Admin(w, Yes()).ForceCurrent("A").failure == AdminFailure::kRefused);
+  CHECK(Admin(w, Yes()).Rebuild("B").failure == AdminFailure::kRefused);
   const AdminOutcome r = Admin(w, Yes()).Replace("B", kWorldLegB);
   CHECK(r.failure == AdminFailure::kRefused);
   CHECK(r.message.find("managed by Pacemaker on node2") != std::string::npos);
@@ -319,6 +320,136 @@ TEST_CASE("resync: a leg that does not answer is refused; in sync is nothing to 
   s.InSync();
   CHECK(Admin(s).Resync().ok());
   CHECK(s.dm.Count("suspend") == 0);
+}
+
+TEST_CASE("resync refuses a diverged leg: never through the bitmap; nothing changes") {
+  // A's superblock records B, the running leg, as failed: A ran alone and holds writes B never
+  // saw. Its event counter is lower, so the bitmap re-add would be chosen by the counters alone.
+  AdminWorld w;
+  w.Diverged();
+  const int before = w.dm.Mutations();
+  const AdminOutcome o = Admin(w).Resync();
+  CHECK(o.failure == AdminFailure::kRefused);
+  CHECK(o.message.find("leg A has diverged") != std::string::npos);
+  CHECK(o.message.find("mirror-resync rebuild oradata --leg A") != std::string::npos);
+  CHECK(w.dm.Mutations() == before);
+  CHECK(w.record.writes.empty());
+}
+
+TEST_CASE("rebuild --leg A of a diverged leg: the mark, always written, and an audit line") {
+  AdminWorld w;
+  w.Diverged();
+  const int before = w.dm.Mutations();
+  AdminOptions dry = Yes();
+  dry.dry_run = true;
+  const AdminOutcome plan = Admin(w, dry).Rebuild("A");
+  REQUIRE_MESSAGE(plan.ok(), plan.message);
+  CHECK(plan.steps[0] == "set twinarray-oradata-rebuild=a");
+  CHECK(w.record.writes.empty());
+
+  const AdminOutcome out = Admin(w, Yes()).Rebuild("a");
+  REQUIRE_MESSAGE(out.ok(), out.message);
+  CHECK(w.record.writes == std::vector<std::string>{"twinarray-oradata-rebuild=a"});
+  CHECK(w.record.modes == std::vector<WriteMode>{WriteMode::kAlways});
+  CHECK(w.record.values[kWorldKey] == "b");  // The record is the agent's.
+  CHECK(w.audit.Contains("audit: mirror oradata: leg A marked for a full rebuild from leg B"));
+  CHECK(w.audit.Contains("(by root)"));
+  CHECK(w.dm.Mutations() == before);  // The agent's next monitor does the rebuild.
+  CHECK(out.message.find("next monitor") != std::string::npos);
+  CHECK(Admin(w, Yes()).Rebuild("A").message.find("already marked") != std::string::npos);
+
+  // The agent's own re-add now rebuilds A in full from B (the marked path), never by bitmap.
+  MirrorView view;
+  AdminOutcome failure;
+  REQUIRE(LoadMirror("oradata", w.seams, &view, &failure));
+  CHECK(RebuildMarked(view, 0));
+  CHECK(NextStep(view).find("marked for a full rebuild from leg B") != std::string::npos);
+  const AdminOutcome readd = Admin(w).Resync();
+  REQUIRE_MESSAGE(readd.ok(), readd.message);
+  CHECK(w.dm.maps["oradata"].table[0].params.find("rebuild 0") != std::string::npos);
+}
+
+TEST_CASE("rebuild: the prompt names the leg whose data is discarded; no answer, no change") {
+  AdminWorld w;
+  w.Diverged();
+  const AdminOutcome no_terminal = Admin(w).Rebuild("A");
+  CHECK(no_terminal.failure == AdminFailure::kRefused);
+  CHECK(no_terminal.message.find("--yes") != std::string::npos);
+  w.terminal.interactive = true;
+  w.terminal.answer = "y";
+  CHECK(Admin(w).Rebuild("A").failure == AdminFailure::kRefused);
+  REQUIRE(w.terminal.questions.size() == 1);
+  CHECK(w.terminal.questions[0].find("The data of leg A (/dev/mapper/arrayA) is discarded") !=
+        std::string::npos);
+  CHECK(w.terminal.questions[0].find("rebuilt in full from leg B") != std::string::npos);
+  CHECK(w.record.writes.empty());
+  CHECK(w.audit.lines.empty());
+}
+
+TEST_CASE("rebuild refuses the only current copy, an unread record or mark, and a useless mark") {
+  auto refused = [](AdminWorld& w, const std::string& leg, const std::string& why) {
+    const AdminOutcome o = Admin(w, Yes()).Rebuild(leg);
+    CHECK(o.failure == AdminFailure::kRefused);
+    CHECK_MESSAGE(o.message.find(why) != std::string::npos, o.message);
+    CHECK(w.record.writes.empty());
+  };
+  SUBCASE("the only in-sync leg of the running mirror") {
+    AdminWorld w;
+    w.Diverged();
+    refused(w, "B", "leg B is the only in-sync leg");
+    AdminWorld d;
+    d.Degraded();
+    refused(d, "A", "leg A is the only in-sync leg");
+  }
+  SUBCASE("both legs in sync: nothing to rebuild") {
+    AdminWorld w;
+    w.InSync();
+    refused(w, "B", "both legs are in sync");
+  }
+  SUBCASE("a leg being resynchronised") {
+    AdminWorld w;
+    w.Resyncing();
+    CHECK(Admin(w, Yes()).Rebuild("B").failure == AdminFailure::kTryLater);
+    CHECK(w.record.writes.empty());
+  }
+  SUBCASE("stopped: the only leg the record names current; the stale leg may be marked") {
+    AdminWorld w;
+    w.StaleLeg();
+    refused(w, "B", "the only leg the cluster record names current");
+    const AdminOutcome o = Admin(w, Yes()).Rebuild("A");
+    REQUIRE_MESSAGE(o.ok(), o.message);
+    CHECK(w.record.values["twinarray-oradata-rebuild"] == "a");
+    CHECK(o.message.find("next start") != std::string::npos);
+  }
+  SUBCASE("stopped with both legs current: a start would ignore the mark") {
+    AdminWorld w;
+    w.BothBackStopped();
+    w.record.values[kWorldKey] = "a,b";
+    refused(w, "B", "names both legs current");
+  }
+  SUBCASE("the record cannot be read, or is absent") {
+    AdminWorld w;
+    w.Diverged();
+    w.record.fail_reads = {kWorldKey};
+    refused(w, "A", "the cluster did not answer: injected read failure");
+    AdminWorld a;
+    a.Diverged();
+    a.record.values.erase(kWorldKey);
+    refused(a, "A", "holds no record");
+  }
+  SUBCASE("the rebuild mark cannot be read") {
+    AdminWorld w;
+    w.Diverged();
+    w.record.fail_reads = {"twinarray-oradata-rebuild"};
+    refused(w, "A", "rebuild mark");
+  }
+  SUBCASE("the other leg is marked already") {
+    AdminWorld w;
+    w.Diverged();
+    w.record.values["twinarray-oradata-rebuild"] = "b";
+    w.record.writes.clear();
+    refused(w, "A", "leg B is marked for a full rebuild");
+  }
 }
 
 TEST_CASE("progress on a terminal draws a bar with an ETA") {

@@ -33,6 +33,7 @@ const Command kCommands[] = {
     {"repair", "read both legs and rewrite mismatched regions", true},
     {"replace", "rebuild a new LUN in full from the current leg (--leg, --device)", true},
     {"force-current", "override the stale-leg guard: declare --leg current (asks first)", true},
+    {"rebuild", "discard --leg's data: the agent rebuilds it in full (asks first)", true},
     {"throttle", "set the resync rate limit of the running mirror (--max-rate KIB)", true},
 };
 
@@ -118,7 +119,7 @@ int main(int argc, char** argv, char** envp) {
     options.add_options()("wait,w", "follow the operation until it finishes")(
         "timeout", po::value<int>()->default_value(0), "with --wait: give up after SECONDS");
   }
-  if (command == "replace" || command == "force-current") {
+  if (command == "replace" || command == "force-current" || command == "rebuild") {
     options.add_options()("leg", po::value<std::string>()->required(), "A or B")(
         "yes,y", "confirm without a prompt (scripts)");
   }
@@ -200,6 +201,8 @@ int main(int argc, char** argv, char** envp) {
     outcome = admin.Replace(vm["leg"].as<std::string>(), vm["device"].as<std::string>());
   } else if (command == "force-current") {
     outcome = admin.ForceCurrent(vm["leg"].as<std::string>());
+  } else if (command == "rebuild") {
+    outcome = admin.Rebuild(vm["leg"].as<std::string>());
   } else {
     outcome = admin.Throttle(vm["max-rate"].as<uint64_t>());
   }

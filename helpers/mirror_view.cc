@@ -362,6 +362,7 @@ MirrorView BuildMirrorView(const MirrorTarget& target, const AdminSeams& seams) 
         v.problems.push_back("rebuild mark " + mirror.RebuildKey() + "=" + value + " is malformed");
       }
     } else if (v.rebuild_status != RecordStatus::kAbsent) {
+      v.rebuild_error = err;
       v.problems.push_back("rebuild mark " + mirror.RebuildKey() + " not readable: " + err);
     }
   }

@@ -74,6 +74,7 @@ struct MirrorView {
   /// kAbsent); kNoCluster otherwise.
   RecordStatus rebuild_status = RecordStatus::kNoCluster;
   std::string rebuild_value;
+  std::string rebuild_error;  ///< Why the rebuild mark was not read.
   std::array<LegView, kLegCount> legs;
   double rate_kib_s = -1;             ///< Measured copy rate; < 0 when not measured.
   std::vector<std::string> problems;  ///< What could not be read.
