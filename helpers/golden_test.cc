@@ -50,6 +50,14 @@ AdminOutcome Run(AdminWorld& w, AdminOptions options,
   return command(admin);
 }
 
+AdminOptions Options(bool yes, bool dry_run, bool overwrite_readable_current = false) {
+  AdminOptions o;
+  o.yes = yes;
+  o.dry_run = dry_run;
+  o.overwrite_readable_current = overwrite_readable_current;
+  return o;
+}
+
 /// What mirror-resync prints for `outcome` (standard output, or standard error on failure).
 void CheckOutcome(const std::string& name, bool dry_run, const AdminOutcome& outcome) {
   CheckGolden("mirror-resync-" + name + ".txt", RenderOutcome("mirror-resync", dry_run, outcome));
@@ -112,48 +120,37 @@ TEST_CASE("golden: diverged leg A, mirror running on leg B: kept out, rebuild of
 TEST_CASE("golden: force-current --leg B while leg A, recorded current, answers: refused") {
   AdminWorld w;
   w.BothBackStopped();
-  AdminOptions o;
-  o.yes = true;
   CheckOutcome("force-current-readable-current", false,
-               Run(w, o, [](MirrorAdmin& a) { return a.ForceCurrent("B"); }));
+               Run(w, Options(true, false), [](MirrorAdmin& a) { return a.ForceCurrent("B"); }));
 }
 
 TEST_CASE("golden: force-current --overwrite-readable-current --dry-run: leg A overwritten now") {
   AdminWorld w;
   w.BothBackStopped();
-  AdminOptions o;
-  o.yes = true;
-  o.dry_run = true;
-  o.overwrite_readable_current = true;
-  CheckOutcome("force-current-overwrite-dry-run", true,
-               Run(w, o, [](MirrorAdmin& a) { return a.ForceCurrent("B"); }));
+  CheckOutcome(
+      "force-current-overwrite-dry-run", true,
+      Run(w, Options(true, true, true), [](MirrorAdmin& a) { return a.ForceCurrent("B"); }));
 }
 
 TEST_CASE("golden: force-current --leg A --yes, leg B absent: overwritten when it returns") {
   AdminWorld w;
   w.StaleLeg();
-  AdminOptions o;
-  o.yes = true;
   CheckOutcome("force-current-absent-leg", false,
-               Run(w, o, [](MirrorAdmin& a) { return a.ForceCurrent("A"); }));
+               Run(w, Options(true, false), [](MirrorAdmin& a) { return a.ForceCurrent("A"); }));
 }
 
 TEST_CASE("golden: rebuild --leg A --dry-run of the diverged leg") {
   AdminWorld w;
   w.Diverged();
-  AdminOptions o;
-  o.dry_run = true;
   CheckOutcome("rebuild-diverged-dry-run", true,
-               Run(w, o, [](MirrorAdmin& a) { return a.Rebuild("A"); }));
+               Run(w, Options(false, true), [](MirrorAdmin& a) { return a.Rebuild("A"); }));
 }
 
 TEST_CASE("golden: rebuild --leg B of the running leg: refused, the only in-sync leg") {
   AdminWorld w;
   w.Diverged();
-  AdminOptions o;
-  o.yes = true;
   CheckOutcome("rebuild-only-in-sync-leg", false,
-               Run(w, o, [](MirrorAdmin& a) { return a.Rebuild("B"); }));
+               Run(w, Options(true, false), [](MirrorAdmin& a) { return a.Rebuild("B"); }));
 }
 
 TEST_CASE("golden: resync of the diverged leg: refused") {

@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <functional>
+
 #include "admin_world.h"
 
 namespace twinarray {
@@ -245,32 +247,20 @@ TEST_CASE(
 }
 
 TEST_CASE("force-current refuses when the record is absent or cannot be read") {
-  SUBCASE("the cluster did not answer") {
+  auto refused = [](const std::function<void(AdminWorld&)>& spoil, const std::string& why) {
     AdminWorld w;
     w.StaleLeg();
-    w.record.fail_reads = {kWorldKey};
+    spoil(w);
     const AdminOutcome o = Admin(w, Yes()).ForceCurrent("A");
     CHECK(o.failure == AdminFailure::kRefused);
-    CHECK(o.message.find("cluster did not answer: injected read failure") != std::string::npos);
+    CHECK_MESSAGE(o.message.find(why) != std::string::npos, o.message);
     CHECK(w.record.writes.empty());
-  }
-  SUBCASE("no cluster on this node") {
-    AdminWorld w;
-    w.StaleLeg();
-    w.record.status = RecordStatus::kNoCluster;
-    const AdminOutcome o = Admin(w, Yes()).ForceCurrent("A");
-    CHECK(o.failure == AdminFailure::kRefused);
-    CHECK(o.message.find("no cluster on this node") != std::string::npos);
-  }
-  SUBCASE("no record") {
-    AdminWorld w;
-    w.StaleLeg();
-    w.record.values.clear();
-    const AdminOutcome o = Admin(w, Yes()).ForceCurrent("A");
-    CHECK(o.failure == AdminFailure::kRefused);
-    CHECK(o.message.find("holds no record") != std::string::npos);
-    CHECK(w.record.writes.empty());
-  }
+  };
+  refused([](AdminWorld& w) { w.record.fail_reads = {kWorldKey}; },
+          "cluster did not answer: injected read failure");
+  refused([](AdminWorld& w) { w.record.status = RecordStatus::kNoCluster; },
+          "no cluster on this node");
+  refused([](AdminWorld& w) { w.record.values.clear(); }, "holds no record");
 }
 
 TEST_CASE("force-current names the leg it overwrites, and when: absent leg B when it returns") {

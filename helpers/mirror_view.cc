@@ -168,6 +168,23 @@ double EtaSeconds(const MirrorView& view) {
   return left_kib / view.rate_kib_s;
 }
 
+// Reads `key`: the value when found (`parse` rejecting it adds a problem), the reason when the
+// cluster gave no answer (kNoCluster, kFailed).
+RecordStatus ReadKey(ClusterRecord* record, const std::string& key, const std::string& what,
+                     bool (*parse)(const std::string&, std::array<bool, kLegCount>*),
+                     std::string* value, std::string* error, std::vector<std::string>* problems) {
+  std::string read, err;
+  const RecordStatus status = record->Read(key, &read, &err);
+  std::array<bool, kLegCount> legs{};
+  if (status == RecordStatus::kFound) {
+    *value = read;
+    if (!parse(read, &legs)) problems->push_back(what + " " + key + "=" + read + " is malformed");
+  } else if (status != RecordStatus::kAbsent) {
+    *error = err;
+  }
+  return status;
+}
+
 bool Copying(const MirrorView& view) {
   return view.assembled && view.status_ok && view.status.Resynchronising();
 }
@@ -338,32 +355,20 @@ MirrorView BuildMirrorView(const MirrorTarget& target, const AdminSeams& seams) 
       v.problems.push_back("cannot read the table of " + config.name + ": " + err);
     }
   }
-  std::string value;
-  v.record_status = seams.record->Read(mirror.RecordKey(), &value, &err);
+  v.record_status = ReadKey(seams.record, mirror.RecordKey(), "cluster record", ParseCurrentLegs,
+                            &v.record_value, &v.record_error, &v.problems);
   std::array<bool, kLegCount> current{};
-  if (v.record_status == RecordStatus::kFound) {
-    v.record_value = value;
-    if (!ParseCurrentLegs(value, &current)) {
-      v.problems.push_back("cluster record " + mirror.RecordKey() + "=" + value + " is malformed");
-    }
-  } else if (v.record_status != RecordStatus::kAbsent) {
-    v.record_error = err;
-  }
+  ParseCurrentLegs(v.record_value, &current);
   if (v.record_status == RecordStatus::kFound || v.record_status == RecordStatus::kAbsent) {
+    std::string value;
     if (seams.record->Read(OverrideKey(config.name), &value, &err) == RecordStatus::kFound) {
       v.override_value = value;
     }
-    value.clear();
-    v.rebuild_status = seams.record->Read(mirror.RebuildKey(), &value, &err);
-    std::array<bool, kLegCount> marked{};
-    if (v.rebuild_status == RecordStatus::kFound) {
-      v.rebuild_value = value;
-      if (!ParseRebuildMark(value, &marked)) {
-        v.problems.push_back("rebuild mark " + mirror.RebuildKey() + "=" + value + " is malformed");
-      }
-    } else if (v.rebuild_status != RecordStatus::kAbsent) {
-      v.rebuild_error = err;
-      v.problems.push_back("rebuild mark " + mirror.RebuildKey() + " not readable: " + err);
+    v.rebuild_status = ReadKey(seams.record, mirror.RebuildKey(), "rebuild mark", ParseRebuildMark,
+                               &v.rebuild_value, &v.rebuild_error, &v.problems);
+    if (v.rebuild_status == RecordStatus::kNoCluster || v.rebuild_status == RecordStatus::kFailed) {
+      v.problems.push_back("rebuild mark " + mirror.RebuildKey() +
+                           " not readable: " + v.rebuild_error);
     }
   }
   for (int i = 0; i < kLegCount; ++i) {
