@@ -473,6 +473,29 @@ TEST_CASE("verify: sends check, waits, reports mismatches; busy while resyncing"
   CHECK(Admin(d).Repair().failure == AdminFailure::kRefused);
 }
 
+TEST_CASE(
+    "a running verify: status says verifying; verify follows it, repair waits, resync idles") {
+  AdminWorld w;
+  w.Verifying();
+  MirrorView view;
+  AdminOutcome failure;
+  REQUIRE(LoadMirror("oradata", w.seams, &view, &failure));
+  CHECK(MirrorState(view) == "verifying");
+  CHECK(LegLine(view, 0).find("in sync") != std::string::npos);
+  CHECK(LegLine(view, 1).find("in sync") != std::string::npos);
+  std::string why;
+  CHECK(DataProtected(view, &why));
+  const AdminOutcome verify = Admin(w).Verify();
+  REQUIRE_MESSAGE(verify.ok(), verify.message);
+  CHECK(w.dm.Count("message") == 0);  // Already running: not sent again.
+  CHECK(Admin(w).Repair().failure == AdminFailure::kTryLater);
+  CHECK(Admin(w).Resync().message.find("nothing to do") != std::string::npos);
+  CHECK(Admin(w, Yes()).Rebuild("B").failure == AdminFailure::kRefused);
+  CHECK(w.dm.Count("load") == 0);
+  CHECK(w.dm.Count("suspend") == 0);
+  CHECK(w.record.writes.empty());
+}
+
 TEST_CASE("throttle: reloads the table with the new rate and says how to keep it") {
   AdminWorld w;
   w.Resyncing();
