@@ -31,6 +31,8 @@ constexpr size_t kMaxListenerLength = 64;
 constexpr size_t kMaxIdentifierLength = 128;
 const char* const kEssentialProcesses[] = {"pmon", "smon", "lgwr", "ckpt", "dbw"};
 const char* const kCodePrefixes[] = {"ORA", "TNS", "LRM", "SP2", "NNL", "PLS"};
+constexpr ErrorClass kAllClasses[] = {ErrorClass::kIgnore, ErrorClass::kWarn, ErrorClass::kRestart,
+                                      ErrorClass::kFailover, ErrorClass::kFatal};
 
 std::string Upper(std::string s) {
   for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -472,8 +474,7 @@ const char* ErrorClassName(ErrorClass c) {
 }
 
 bool ParseErrorClass(const std::string& name, ErrorClass* c) {
-  for (ErrorClass k : {ErrorClass::kIgnore, ErrorClass::kWarn, ErrorClass::kRestart,
-                       ErrorClass::kFailover, ErrorClass::kFatal}) {
+  for (ErrorClass k : kAllClasses) {
     if (name == ErrorClassName(k)) {
       *c = k;
       return true;
@@ -481,6 +482,18 @@ bool ParseErrorClass(const std::string& name, ErrorClass* c) {
   }
   return false;
 }
+
+namespace {
+
+/// "ignore, warn, ..." for a parse error.
+std::string ErrorClassNames() {
+  std::string names;
+  for (ErrorClass k : kAllClasses)
+    names += (names.empty() ? "" : ", ") + std::string(ErrorClassName(k));
+  return names;
+}
+
+}  // namespace
 
 ocf::Status StatusOfClass(ErrorClass c) {
   switch (c) {
@@ -498,8 +511,11 @@ ocf::Status StatusOfClass(ErrorClass c) {
 }
 
 bool ErrorTable::Parse(const std::string& text, std::string* err) {
+  // The text may be any file error_table points at: a message names the line and what is
+  // wrong with it, never a word of it.
   ErrorTable t;
   bool seen_default = false;
+  std::map<std::string, int> first_line;
   int number = 0;
   for (const std::string& raw : Lines(text)) {
     ++number;
@@ -511,11 +527,11 @@ bool ErrorTable::Parse(const std::string& text, std::string* err) {
     const std::string where = "line " + std::to_string(number) + ": ";
     ErrorClass c;
     if (w.size() != 2) {
-      *err = where + "expected 'CODE CLASS', got '" + Trim(line) + "'";
+      *err = where + "expected two words (CODE CLASS), found " + std::to_string(w.size());
       return false;
     }
     if (!ParseErrorClass(w[1], &c)) {
-      *err = where + "unknown class '" + w[1] + "' (ignore, warn, restart, failover, fatal)";
+      *err = where + "unknown class (one of " + ErrorClassNames() + ")";
       return false;
     }
     if (w[0] == "default") {
@@ -530,14 +546,18 @@ bool ErrorTable::Parse(const std::string& text, std::string* err) {
     const std::string code = Upper(w[0]);
     if (!ValidCodePattern(code)) {
       *err =
-          where + "'" + w[0] + "' is not an error code such as ORA-01034, TNS-12541 or ORA-0047*";
+          where + "the first word is not an error code such as ORA-01034, TNS-12541 or ORA-0047*";
+      return false;
+    }
+    const auto [at, added] = first_line.emplace(code, number);
+    if (!added) {
+      *err = where + "the code of line " + std::to_string(at->second) + " is listed again";
       return false;
     }
     if (code.back() == '*') {
       t.prefixes_.emplace_back(code.substr(0, code.size() - 1), c);
-    } else if (!t.exact_.emplace(code, c).second) {
-      *err = where + code + " is listed twice";
-      return false;
+    } else {
+      t.exact_.emplace(code, c);
     }
   }
   *this = std::move(t);

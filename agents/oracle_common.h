@@ -137,7 +137,6 @@ class OracleTools {
   virtual bool Installed(const std::string& program) = 0;
 };
 
-
 /// How the real tools are run.
 struct ToolConfig {
   std::string home;       ///< ORACLE_HOME.
@@ -290,7 +289,8 @@ struct ErrorVerdict {
 /// "SP2-0640", "LRM-00109", case-insensitive; a trailing '*' matches a prefix ("ORA-0047*").
 class ErrorTable {
  public:
-  /// False with "line N: ..." in `*err` on a malformed line.
+  /// False with "line N: <what is wrong>" in `*err` on a malformed line. The message never
+  /// quotes the text (error_table may point at any file).
   bool Parse(const std::string& text, std::string* err);
   ErrorClass Classify(const std::string& code) const;
   ErrorVerdict Worst(const std::vector<std::string>& codes) const;

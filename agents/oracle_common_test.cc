@@ -216,11 +216,11 @@ TEST_CASE("error table: parse, classify, prefixes, default, worst") {
   const struct {
     const char* text;
     const char* expect;
-  } bad[] = {{"ORA-01034\n", "line 1: expected 'CODE CLASS'"},
-             {"\nORA-01034 reboot\n", "line 2: unknown class 'reboot'"},
-             {"FOO-1 fatal\n", "is not an error code"},
-             {"ORA-01 fatal\n", "is not an error code"},
-             {"ORA-01034 fatal\nORA-01034 warn\n", "listed twice"},
+  } bad[] = {{"ORA-01034\n", "line 1: expected two words (CODE CLASS), found 1"},
+             {"\nORA-01034 reboot\n", "line 2: unknown class"},
+             {"FOO-1 fatal\n", "not an error code"},
+             {"ORA-01 fatal\n", "not an error code"},
+             {"ORA-01034 fatal\nORA-01034 warn\n", "is listed again"},
              {"default warn\ndefault fatal\n", "second default"}};
   for (const auto& b : bad) {
     CAPTURE(b.text);
@@ -231,6 +231,39 @@ TEST_CASE("error table: parse, classify, prefixes, default, worst") {
   CHECK(StatusOfClass(ErrorClass::kFailover) == ocf::Status::kErrInstalled);
   CHECK(StatusOfClass(ErrorClass::kRestart) == ocf::Status::kErrGeneric);
   CHECK(StatusOfClass(ErrorClass::kWarn) == ocf::Status::kSuccess);
+}
+
+TEST_CASE("error table: a parse error names the line and the fault, never the file's content") {
+  // error_table pointed at another file (/etc/passwd, a key file): its text must not reach the
+  // exit reason, which Pacemaker shows to anyone who can read the cluster status.
+  const struct {
+    const char* text;
+    const char* expect;
+  } files[] = {
+      {"root:x:0:0:root:/root:/bin/bash\n", "line 1: expected two words (CODE CLASS), found 1"},
+      {"# c\n\nsecret-token 42 x\n", "line 3: expected two words (CODE CLASS), found 3"},
+      {"ORA-01034 s3cr3t\n", "line 1: unknown class (one of ignore, warn, "},
+      {"default s3cr3t\n", "line 1: unknown class"},
+      {"s3cr3t fatal\n", "line 1: the first word is not an error code"},
+      {"ORA-01034 fatal\nora-01034 warn\n", "line 2: the code of line 1 is listed again"},
+  };
+  for (const auto& f : files) {
+    CAPTURE(f.text);
+    ErrorTable t;
+    std::string err;
+    CHECK_FALSE(t.Parse(f.text, &err));
+    CHECK(err.find(f.expect) == 0);
+    for (const char* secret : {"root", "secret", "s3cr3t", "bash", "ora-01034"}) {
+      CHECK(err.find(secret) == std::string::npos);
+    }
+  }
+  FakeOracleFiles fake;
+  fake.files["/etc/passwd"] = "root:x:0:0:root:/root:/bin/bash\n";
+  ErrorTable t;
+  const ocf::Result r = LoadErrorTable(&fake, "/etc/passwd", &t);
+  CHECK(r.status == ocf::Status::kErrConfigured);
+  CHECK(r.exit_reason ==
+        "error table /etc/passwd: line 1: expected two words (CODE CLASS), found 1");
 }
 
 TEST_CASE("the shipped error table parses and classifies the agents' key codes") {
