@@ -481,8 +481,8 @@ Result JudgeMonitor(const MonitorView& view, int depth, const ErrorTable& errors
 // ---------------------------------------------------------------------------------------------
 
 OracleInstance::OracleInstance(OracleConfig config, OracleSite site, OracleTools* tools,
-                               ProcessTable* procs, OracleFiles* files, SysvIpc* ipc,
-                               Clock* clock, Logger* log)
+                               ProcessTable* procs, OracleFiles* files, SysvIpc* ipc, Clock* clock,
+                               Logger* log)
     : config_(std::move(config)),
       site_(std::move(site)),
       tools_(tools),
@@ -514,7 +514,8 @@ Result OracleInstance::Validate() {
 
 bool OracleInstance::ListProcesses(std::vector<ProcessInfo>* procs, std::string* err) {
   const std::string sid = site_.sid;
-  return procs_->Find(
+  return FindOwned(
+      procs_, site_.owner.uid,
       [&sid](const std::vector<std::string>& argv) { return IsInstanceProcess(argv, sid); }, procs,
       err);
 }
@@ -530,7 +531,8 @@ bool OracleInstance::WaitGone(long long max_ms, std::vector<ProcessInfo>* left) 
   const long long until = clock_->NowMs() + max_ms;
   std::string err;
   for (;;) {
-    if (!procs_->Find(
+    if (!FindOwned(
+            procs_, site_.owner.uid,
             [&sid](const std::vector<std::string>& argv) { return IsStopTarget(argv, sid); }, left,
             &err)) {
       log_->Warn(err);

@@ -1,9 +1,10 @@
 // ocf:twinarray:oracle — one Oracle database instance.
 //
-// monitor depth 0: the instance's background processes (pmon, smon, lgwr, ckpt, dbw*) exist,
-//   read from /proc (no fork). depth 10: v$instance says OPEN, logins ALLOWED, database ACTIVE,
-//   not quiesced. depth 20: a small transaction (delete + insert of one row of monitor_table)
-//   commits: the storage path works end to end.
+// monitor depth 0: the instance's background processes (pmon, smon, lgwr, ckpt, dbw*) of the
+//   Oracle owner exist, read from /proc (no fork); another user's look-alikes never count. depth
+//   10: v$instance says OPEN, logins ALLOWED, database ACTIVE, not quiesced. depth 20: a small
+//   transaction (delete + insert of one row of monitor_table) commits: the storage path works end
+//   to end.
 // start: brings the instance from any state (down, NOMOUNT, MOUNTED, OPEN restricted/suspended/
 //   quiesced, ORA-01081 leftovers, backup mode with clear_backupmode) to OPEN, and returns only
 //   when it is.
@@ -156,8 +157,9 @@ class OracleInstance {
   std::string ShmStateName() const { return "oracle-" + site_.sid + ".shm"; }
 
  private:
+  /// The instance's background processes: named ora_<name>_<SID> and run by the owner.
   bool ListProcesses(std::vector<ProcessInfo>* procs, std::string* err);
-  /// Waits until no process of the instance remains; true when none does.
+  /// Waits until no process of the instance (the owner's) remains; true when none does.
   bool WaitGone(long long max_ms, std::vector<ProcessInfo>* left);
   void RecordShm(const std::vector<ProcessInfo>& procs);
   bool KillAll(const Deadline& deadline, std::vector<ProcessInfo>* left);

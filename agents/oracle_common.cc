@@ -303,6 +303,18 @@ std::vector<std::string> MissingBackgroundProcesses(const std::vector<ProcessInf
   return missing;
 }
 
+bool FindOwned(ProcessTable* procs, uid_t uid,
+               const std::function<bool(const std::vector<std::string>&)>& want,
+               std::vector<ProcessInfo>* out, std::string* err) {
+  std::vector<ProcessInfo> all;
+  if (!procs->Find(want, &all, err)) return false;
+  out->clear();
+  for (ProcessInfo& p : all) {
+    if (p.uid == uid) out->push_back(std::move(p));
+  }
+  return true;
+}
+
 std::string PidList(const std::vector<ProcessInfo>& procs) {
   std::string out;
   for (const ProcessInfo& p : procs) out += (out.empty() ? "" : " ") + std::to_string(p.pid);
@@ -684,7 +696,8 @@ class ProcTable : public ProcessTable {
       p.state = stat[paren + 2];
       if (p.state == 'Z' || p.state == 'X') continue;
       struct stat st {};
-      if (stat_path(base, &st)) p.uid = st.st_uid;
+      if (!stat_path(base, &st)) continue;  // Gone meanwhile: its owner is unknown.
+      p.uid = st.st_uid;
       p.pid = static_cast<pid_t>(std::atoi(e->d_name));
       out->push_back(std::move(p));
     }

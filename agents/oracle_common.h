@@ -65,8 +65,9 @@ struct ProcessInfo {
 class ProcessTable {
  public:
   virtual ~ProcessTable() = default;
-  /// Lists the live (non-zombie) processes whose argument vector `want` accepts. Zombies and
-  /// kernel threads (empty cmdline) are never listed.
+  /// Lists the live (non-zombie) processes whose argument vector `want` accepts, each with its
+  /// real uid. Zombies, kernel threads (empty cmdline) and processes whose owner cannot be read
+  /// (gone meanwhile) are never listed.
   virtual bool Find(const std::function<bool(const std::vector<std::string>&)>& want,
                     std::vector<ProcessInfo>* out, std::string* err) = 0;
   /// kill(pid, signal); a process already gone is not an error.
@@ -74,6 +75,13 @@ class ProcessTable {
   /// The SysV shared memory ids `pid` has attached (from /proc/PID/maps, "/SYSV<key>" lines).
   virtual bool AttachedShm(pid_t pid, std::vector<int>* shmids, std::string* err) = 0;
 };
+
+/// The processes of `procs` that `want` accepts and that run as `uid` (another user's process
+/// with the same name is never counted, waited for or signalled). False with `*err` when the
+/// table cannot be read.
+bool FindOwned(ProcessTable* procs, uid_t uid,
+               const std::function<bool(const std::vector<std::string>&)>& want,
+               std::vector<ProcessInfo>* out, std::string* err);
 
 /// Files the agents read and the lock files they remove.
 class OracleFiles {

@@ -125,7 +125,7 @@ struct SimInstance {
   }
   void Up(const std::string& s) {
     state = s;
-    procs->AddInstance("ORCL");
+    procs->AddInstance("ORCL", 100, 1001);  // Run by the owner (Fixture's site).
   }
   void Down() {
     state = "down";
@@ -530,6 +530,34 @@ TEST_CASE("stop: immediate, escalation to abort, to kill; never success with sur
   CHECK(d.tools.scripts.empty());
   CHECK(d.files.removed.empty());
   CHECK(d.log.Contains("held by a live process"));
+}
+
+TEST_CASE("processes named like the instance but run by another user are not the instance") {
+  // Any local user can start a process whose argv[0] is ora_pmon_ORCL.
+  Fixture f;
+  f.procs.AddInstance("ORCL", 500, 2002);
+  f.procs.Add(510, {"oracleORCL (LOCAL=NO)"}, 2002);
+  CHECK(f.Monitor(0).status == Status::kNotRunning);  // A dead instance does not look alive.
+  CHECK(f.Monitor(10).status == Status::kNotRunning);
+  CHECK(f.tools.scripts.empty());
+  REQUIRE(f.Stop().ok());  // Stop finishes, and never signals another user's process.
+  CHECK(f.procs.signals.empty());
+  CHECK(f.procs.procs.size() == 6);
+  CHECK(f.tools.scripts.empty());
+
+  // With the owner's instance running too, only the owner's processes count and are killed.
+  f.sim.Up("OPEN");
+  CHECK(f.Monitor(0).ok());
+  f.procs.RemoveMatching("ora_smon_ORCL");
+  f.procs.Add(501, {"ora_smon_ORCL"}, 2002);  // Another user's smon does not stand in.
+  const ocf::Result partial = f.Monitor(0);
+  CHECK(partial.status == Status::kErrGeneric);
+  CHECK(partial.exit_reason.find("smon gone") != std::string::npos);
+  f.sim.ignore_shutdown = true;
+  REQUIRE(f.Stop().ok());
+  for (const std::string& s : f.procs.signals) CHECK(s.rfind("5", 0) != 0);  // Not 500..510.
+  CHECK(f.procs.procs.size() == 6);
+  for (const ProcessInfo& p : f.procs.procs) CHECK(p.uid == 2002);
 }
 
 TEST_CASE("stop method checkpoint/abort and abort, orauser IPC cleanup") {

@@ -133,8 +133,7 @@ Result JudgeListenerStatus(const std::string& name, const ToolRun& run, const Er
 }
 
 OracleListener::OracleListener(ListenerConfig config, OracleSite site, OracleTools* tools,
-                               ProcessTable* procs, OracleFiles* files, Clock* clock,
-                               Logger* log)
+                               ProcessTable* procs, OracleFiles* files, Clock* clock, Logger* log)
     : config_(std::move(config)),
       site_(std::move(site)),
       tools_(tools),
@@ -167,19 +166,12 @@ bool OracleListener::Processes(const std::string& name, std::vector<ProcessInfo>
                                std::string* err) {
   const std::string own = site_.home + "/bin/tnslsnr";
   const uid_t uid = site_.owner.uid;
-  std::vector<ProcessInfo> all;
-  if (!procs_->Find(
-          [&](const std::vector<std::string>& argv) {
-            return IsListenerProcess(argv, name) && (argv[0][0] != '/' || argv[0] == own);
-          },
-          &all, err)) {
-    return false;
-  }
-  procs->clear();
-  for (ProcessInfo& p : all) {
-    if (p.uid == uid) procs->push_back(std::move(p));
-  }
-  return true;
+  return FindOwned(
+      procs_, uid,
+      [&](const std::vector<std::string>& argv) {
+        return IsListenerProcess(argv, name) && (argv[0][0] != '/' || argv[0] == own);
+      },
+      procs, err);
 }
 
 bool OracleListener::WaitGone(const std::string& name, long long max_ms,
