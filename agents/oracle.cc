@@ -501,8 +501,8 @@ bool OracleInstance::LoadErrors(Result* failure) {
 
 Result OracleInstance::Validate() {
   if (!tools_->Installed("sqlplus")) {
-    return Result::Of(Status::kErrInstalled, "sqlplus is not installed in " + site_.home +
-                                                 "/bin (home=" + site_.home + ")");
+    return Result::NotOnThisNode("sqlplus is not installed in " + site_.home +
+                                 "/bin (home=" + site_.home + ")");
   }
   Result r;
   if (!LoadErrors(&r)) return r;
@@ -857,7 +857,13 @@ ocf::AgentSpec OracleAgentSpec(const OracleSystem& system, uid_t running_uid) {
       OracleSite site;
       Result located = LocateSite(system.files, config.oratab, config.sid, config.home, config.user,
                                   config.tns_admin, true, running_uid, &site);
-      if (!located.ok()) return located;
+      if (!located.ok()) {
+        const std::string sid = config.sid;
+        return UnlessRunningHere(
+            located, system.procs,
+            [&sid](const std::vector<std::string>& argv) { return IsInstanceProcess(argv, sid); },
+            "instance " + sid);
+      }
       ToolConfig tc{site.home, site.sid, site.tns_admin, site.owner, site.switch_user};
       std::unique_ptr<OracleTools> tools = system.tools(tc);
       OracleInstance instance(config, site, tools.get(), system.procs, system.files, system.ipc,
@@ -879,7 +885,9 @@ ocf::AgentSpec OracleAgentSpec(const OracleSystem& system, uid_t running_uid) {
       "succeeds while a process of the instance remains. sqlplus runs as the Oracle owner with "
       "a hard timeout; OS authentication by default, a monitor user's password only on "
       "sqlplus' standard input. ORA- codes are classified by the error table into ignore, warn, "
-      "restart, failover and fatal.";
+      "restart, failover and fatal. On a node that lacks the instance's home, oratab line, "
+      "parameter file, sqlplus or owner account, a probe reports not running and a stop "
+      "succeeds (other actions OCF_ERR_INSTALLED), unless processes of the SID run there.";
   spec.params = OracleParams();
   auto monitor = [](OracleInstance& o, const ocf::Context& c, const Deadline& d) {
     return o.Monitor(c.check_level, d);

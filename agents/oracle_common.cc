@@ -185,8 +185,7 @@ ocf::Result LocateSite(OracleFiles* files, const std::string& oratab, const std:
       return Result::Of(Status::kErrConfigured, "home=" + home_param + " is not an absolute path");
     }
     if (!files->Exists(home_param)) {
-      return Result::Of(Status::kErrConfigured,
-                        "home=" + home_param + " does not exist on this node");
+      return Result::NotOnThisNode("home=" + home_param + " does not exist on this node");
     }
     s.home = home_param;
   } else {
@@ -197,18 +196,16 @@ ocf::Result LocateSite(OracleFiles* files, const std::string& oratab, const std:
                         "Oracle home");
     }
     if (!files->Read(oratab, &text, &err)) {
-      return Result::Of(Status::kErrConfigured,
-                        "SID " + sid + " not in oratab / no init file: " + "cannot read " + oratab +
-                            " (" + err + ") and home is not set");
+      return Result::NotOnThisNode("SID " + sid + " not in oratab / no init file: " +
+                                   "cannot read " + oratab + " (" + err + ") and home is not set");
     }
     if (!OratabHome(text, sid, &s.home)) {
-      return Result::Of(Status::kErrConfigured,
-                        "SID " + sid + " not in oratab / no init file: " + oratab +
-                            " has no line for " + sid + " and home is not set");
+      return Result::NotOnThisNode("SID " + sid + " not in oratab / no init file: " + oratab +
+                                   " has no line for " + sid + " and home is not set");
     }
     if (!files->Exists(s.home)) {
-      return Result::Of(Status::kErrConfigured, "the home of SID " + sid + " in " + oratab + " (" +
-                                                    s.home + ") does not exist on this node");
+      return Result::NotOnThisNode("the home of SID " + sid + " in " + oratab + " (" + s.home +
+                                   ") does not exist on this node");
     }
   }
   if (need_init_file) {
@@ -220,10 +217,9 @@ ocf::Result LocateSite(OracleFiles* files, const std::string& oratab, const std:
       }
     }
     if (s.init_file.empty()) {
-      return Result::Of(Status::kErrConfigured,
-                        "SID " + sid + " not in oratab / no init file: neither " + s.home +
-                            "/dbs/spfile" + sid + ".ora nor " + s.home + "/dbs/init" + sid +
-                            ".ora exists (wrong sid or home?)");
+      return Result::NotOnThisNode("SID " + sid + " not in oratab / no init file: neither " +
+                                   s.home + "/dbs/spfile" + sid + ".ora nor " + s.home +
+                                   "/dbs/init" + sid + ".ora exists (wrong sid or home?)");
     }
     std::string text;
     if (!files->Read(s.init_file, &text, &err) || !InitParameter(text, "db_name", &s.db_name)) {
@@ -231,24 +227,27 @@ ocf::Result LocateSite(OracleFiles* files, const std::string& oratab, const std:
     }
   }
   if (!tns_admin_param.empty()) {
-    if (tns_admin_param[0] != '/' || !files->Exists(tns_admin_param)) {
+    if (tns_admin_param[0] != '/') {
       return Result::Of(Status::kErrConfigured,
-                        "tns_admin=" + tns_admin_param + " is not an existing absolute directory");
+                        "tns_admin=" + tns_admin_param + " is not an absolute path");
+    }
+    if (!files->Exists(tns_admin_param)) {
+      return Result::NotOnThisNode("tns_admin=" + tns_admin_param + " does not exist on this node");
     }
     s.tns_admin = tns_admin_param;
   }
   if (!user_param.empty()) {
     if (!files->LookupUser(user_param, &s.owner, &err)) {
-      return Result::Of(Status::kErrConfigured, "user=" + user_param + ": " + err);
+      return Result::NotOnThisNode("user=" + user_param + ": " + err);
     }
   } else {
     uid_t uid = 0;
     if (!files->OwnerOf(s.home + "/bin/oracle", &uid, &err) &&
         !files->OwnerOf(s.home, &uid, &err)) {
-      return Result::Of(Status::kErrConfigured, "cannot tell the Oracle owner: " + err);
+      return Result::NotOnThisNode("cannot tell the Oracle owner: " + err);
     }
     if (!files->LookupUid(uid, &s.owner, &err)) {
-      return Result::Of(Status::kErrConfigured, "the owner of " + s.home + ": " + err);
+      return Result::NotOnThisNode("the owner of " + s.home + ": " + err);
     }
   }
   if (running_uid == 0) {
@@ -313,6 +312,22 @@ bool FindOwned(ProcessTable* procs, uid_t uid,
     if (p.uid == uid) out->push_back(std::move(p));
   }
   return true;
+}
+
+ocf::Result UnlessRunningHere(ocf::Result missing, ProcessTable* procs,
+                              const std::function<bool(const std::vector<std::string>&)>& want,
+                              const std::string& what) {
+  if (!missing.missing_here) return missing;
+  std::vector<ProcessInfo> found;
+  std::string err;
+  if (!procs->Find(want, &found, &err)) {
+    return ocf::Result::Of(ocf::Status::kErrGeneric,
+                           missing.exit_reason + "; and whether " + what + " runs here: " + err);
+  }
+  if (found.empty()) return missing;
+  return ocf::Result::Of(ocf::Status::kErrGeneric, missing.exit_reason + ", yet processes " +
+                                                       PidList(found) + " of " + what +
+                                                       " run here: not taking it as stopped");
 }
 
 std::string PidList(const std::vector<ProcessInfo>& procs) {

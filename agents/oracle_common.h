@@ -196,13 +196,23 @@ struct OracleSite {
 
 /// Resolves home (parameter, else oratab), owner (parameter, else the owner of
 /// $ORACLE_HOME/bin/oracle, else of $ORACLE_HOME), and, when `need_init_file`, the instance's
-/// parameter file. `running_uid` is the agent's effective uid. Failures are
-/// OCF_ERR_CONFIGURED (wrong SID, home, user) or OCF_ERR_PERM (neither root nor the owner),
-/// with an exit reason that names the cause.
+/// parameter file. `running_uid` is the agent's effective uid. What this node lacks (oratab or
+/// the SID's line in it, the home, the init file, tns_admin, the owner's account) is
+/// Result::NotOnThisNode; only a parameter's syntax (SID, relative path, neither home nor sid)
+/// is OCF_ERR_CONFIGURED; neither root nor the owner is OCF_ERR_PERM. The exit reason names the
+/// cause.
 ocf::Result LocateSite(OracleFiles* files, const std::string& oratab, const std::string& sid,
                        const std::string& home_param, const std::string& user_param,
                        const std::string& tns_admin_param, bool need_init_file, uid_t running_uid,
                        OracleSite* site);
+
+/// `missing` unless it is NotOnThisNode and processes that `want` accepts run here anyway (of
+/// any user: the owner may not be known here): then OCF_ERR_GENERIC naming them, so that
+/// neither a probe (7) nor a stop (0) claims that nothing of `what` runs. A process table that
+/// cannot be read is OCF_ERR_GENERIC too.
+ocf::Result UnlessRunningHere(ocf::Result missing, ProcessTable* procs,
+                              const std::function<bool(const std::vector<std::string>&)>& want,
+                              const std::string& what);
 
 /// True for the argument vector of a background process of instance `sid`: argv[0] is exactly
 /// "ora_<name>_<sid>" (name: letters and digits), as Oracle sets it.

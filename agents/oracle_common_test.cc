@@ -343,32 +343,50 @@ TEST_CASE("locate: home from oratab, owner from bin/oracle, db_name from the ini
 }
 
 TEST_CASE("locate: a wrong SID or home says so, never 'sqlplus not installed'") {
+  // What this node lacks (a home, a SID's line or init file, the owner's account) is
+  // NotOnThisNode: it says nothing about the other node. Only syntax is OCF_ERR_CONFIGURED.
   SiteFixture f;
+  const auto not_here = [](const ocf::Result& r) {
+    return r.missing_here && r.status == ocf::Status::kErrInstalled;
+  };
   ocf::Result r = f.Locate("NOPE");
-  CHECK(r.status == ocf::Status::kErrConfigured);
+  CHECK(not_here(r));
   CHECK(r.exit_reason ==
         "SID NOPE not in oratab / no init file: /etc/oratab has no line for "
         "NOPE and home is not set");
   r = f.Locate("NOPE", "/u01/oh");
-  CHECK(r.status == ocf::Status::kErrConfigured);
+  CHECK(not_here(r));
   CHECK(r.exit_reason.rfind("SID NOPE not in oratab / no init file: neither "
                             "/u01/oh/dbs/spfileNOPE.ora nor /u01/oh/dbs/initNOPE.ora exists",
                             0) == 0);
   CHECK(f.Locate("NOPE", "/u01/oh", "", 0, false).ok());  // The listener needs no init file.
   r = f.Locate("GHOST");
-  CHECK(r.status == ocf::Status::kErrConfigured);
+  CHECK(not_here(r));
   CHECK(r.exit_reason.find("/nowhere) does not exist") != std::string::npos);
+  r = f.Locate("ORCL", "/u02/none");
+  CHECK(not_here(r));
+  CHECK(r.exit_reason == "home=/u02/none does not exist on this node");
   r = f.Locate("ORCL", "relative");
+  CHECK(r.status == ocf::Status::kErrConfigured);
+  CHECK_FALSE(r.missing_here);
   CHECK(r.exit_reason == "home=relative is not an absolute path");
   r = f.Locate("ORCL", "", "nobody");
-  CHECK(r.status == ocf::Status::kErrConfigured);
+  CHECK(not_here(r));
   CHECK(r.exit_reason == "user=nobody: no such user nobody on this node");
   r = f.Locate("ORCL", "", "", 2002);
   CHECK(r.status == ocf::Status::kErrPerm);
+  CHECK_FALSE(r.missing_here);
+  f.files.users.clear();  // The owner of bin/oracle has no account here.
+  r = f.Locate("ORCL");
+  CHECK(not_here(r));
+  CHECK(r.exit_reason.find("the owner of /u01/oh: uid ") == 0);
   f.files.files.erase("/etc/oratab");
   r = f.Locate("ORCL");
+  CHECK(not_here(r));
   CHECK(r.exit_reason.find("SID ORCL not in oratab / no init file: cannot read /etc/oratab") == 0);
   r = f.Locate("OR;CL");
+  CHECK(r.status == ocf::Status::kErrConfigured);
+  CHECK_FALSE(r.missing_here);
   CHECK(r.exit_reason.find("not a valid ORACLE_SID") != std::string::npos);
 }
 

@@ -628,34 +628,93 @@ TEST_CASE("monitor user: password only on stdin, never in logs or exit reasons")
   CHECK_FALSE(f.Ran("create table"));
 }
 
-TEST_CASE("the agent: meta-data, wrong SID before anything else") {
+/// The agent as Pacemaker runs it, on a node with /etc/oratab "ORCL:/oh:N" and no sqlplus.
+struct AgentFixture {
   FakeProcessTable procs;
   FakeOracleFiles files;
   FakeSysvIpc ipc;
   FakeClock clock;
-  files.files["/etc/oratab"] = "ORCL:/oh:N\n";
-  files.dirs = {"/oh"};
-  files.AddUser("root", 0);
   FakeOracleTools* made = nullptr;
-  OracleSystem system{&procs, &files, &ipc, &clock, [&made](const ToolConfig&) {
-                        auto t = std::make_unique<FakeOracleTools>();
-                        t->missing = {"sqlplus"};
-                        made = t.get();
-                        return t;
-                      }};
-  const ocf::AgentSpec spec = OracleAgentSpec(system, 0);
-  const char* argv[] = {"oracle", "start", nullptr};
   std::string out, err;
-  const ocf::Env env = {{"OCF_RESKEY_sid", "WRONG"}, {"HA_LOGFACILITY", "none"}};
-  CHECK(ocf::RunAgent(spec, 2, argv, env, &out, &err) == 6);
-  CHECK(err.find("ocf-exit-reason:SID WRONG not in oratab / no init file") == 0);
-  CHECK(err.find("sqlplus") == std::string::npos);
-  CHECK(made == nullptr);
-  const char* meta[] = {"oracle", "meta-data", nullptr};
-  out.clear();
-  CHECK(ocf::RunAgent(spec, 2, meta, {}, &out, &err) == 0);
-  CHECK(out.find("<parameter name=\"monpassword\">") != std::string::npos);
-  CHECK(out.find("depth=\"20\"") != std::string::npos);
+
+  AgentFixture() {
+    files.files["/etc/oratab"] = "ORCL:/oh:N\n";
+    files.dirs = {"/oh"};
+    files.AddUser("root", 0);
+  }
+  int Run(const char* action, ocf::Env env) {
+    OracleSystem system{&procs, &files, &ipc, &clock, [this](const ToolConfig&) {
+                          auto t = std::make_unique<FakeOracleTools>();
+                          t->missing = {"sqlplus"};
+                          made = t.get();
+                          return t;
+                        }};
+    const ocf::AgentSpec spec = OracleAgentSpec(system, 0);
+    const char* argv[] = {"oracle", action, nullptr};
+    env["HA_LOGFACILITY"] = "none";
+    out.clear();
+    err.clear();
+    return ocf::RunAgent(spec, 2, argv, env, &out, &err);
+  }
+};
+
+TEST_CASE("the agent: meta-data, wrong SID before anything else") {
+  AgentFixture a;
+  const ocf::Env env = {{"OCF_RESKEY_sid", "WRONG"}};
+  CHECK(a.Run("start", env) == 5);  // Not here: OCF_ERR_INSTALLED, never ERR_CONFIGURED.
+  CHECK(a.err.find("ocf-exit-reason:SID WRONG not in oratab / no init file") == 0);
+  CHECK(a.err.find("sqlplus") == std::string::npos);
+  CHECK(a.made == nullptr);
+  CHECK(a.Run("meta-data", {}) == 0);
+  CHECK(a.out.find("<parameter name=\"monpassword\">") != std::string::npos);
+  CHECK(a.out.find("depth=\"20\"") != std::string::npos);
+  CHECK(a.Run("start", {{"OCF_RESKEY_sid", "OR;CL"}}) == 6);  // Syntax stays ERR_CONFIGURED.
+}
+
+TEST_CASE("the agent on a node without the instance's home, SID or owner: probe 7, stop 0") {
+  const ocf::Env probe = {{"OCF_RESKEY_CRM_meta_interval", "0"}};
+  const ocf::Env recurring = {{"OCF_RESKEY_CRM_meta_interval", "10000"}};
+  const struct {
+    const char* what;
+    ocf::Env params;
+  } cases[] = {
+      {"SID not in oratab", {{"OCF_RESKEY_sid", "PROD"}}},
+      {"home missing", {{"OCF_RESKEY_sid", "ORCL"}, {"OCF_RESKEY_home", "/u09/oh"}}},
+      {"no init file", {{"OCF_RESKEY_sid", "ORCL"}}},
+      {"owner unknown here", {{"OCF_RESKEY_sid", "ORCL"}, {"OCF_RESKEY_user", "oracle"}}},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.what);
+    AgentFixture a;
+    if (std::string(c.what) != "no init file") a.files.files["/oh/dbs/initORCL.ora"] = "";
+    ocf::Env env = c.params;
+    env.insert(probe.begin(), probe.end());
+    CHECK(a.Run("monitor", env) == 7);
+    CHECK(a.Run("stop", c.params) == 0);
+    CHECK(a.Run("start", c.params) == 5);
+    CHECK(a.Run("validate-all", c.params) == 5);
+    env = c.params;
+    env.insert(recurring.begin(), recurring.end());
+    CHECK(a.Run("monitor", env) == 5);
+    CHECK(a.made == nullptr);
+
+    // Fail closed: processes of the SID run here after all (whoever runs them; the owner cannot
+    // be told here): neither a probe nor a stop claims that nothing runs.
+    const std::string sid = c.params.at("OCF_RESKEY_sid");
+    a.procs.AddInstance(sid, 300, 1001);
+    env = c.params;
+    env.insert(probe.begin(), probe.end());
+    CHECK(a.Run("monitor", env) == 1);
+    CHECK(a.err.find("300 301 302 303 304") != std::string::npos);
+    CHECK(a.Run("stop", c.params) == 1);
+  }
+  AgentFixture a;  // sqlplus missing is this node's too: start says so, a probe needs no sqlplus.
+  a.files.files["/oh/dbs/initORCL.ora"] = "";
+  CHECK(a.Run("start", {{"OCF_RESKEY_sid", "ORCL"}}) == 5);
+  CHECK(a.err.find("sqlplus is not installed") != std::string::npos);
+  ocf::Env env = {{"OCF_RESKEY_sid", "ORCL"}};
+  env.insert(probe.begin(), probe.end());
+  CHECK(a.Run("monitor", env) == 7);
 }
 
 }  // namespace twinarray
