@@ -13,7 +13,9 @@
 //   succeeds while a process of the instance remains.
 // sqlplus runs as the Oracle owner (setuid/setgid + execve), connects with OS authentication
 //   (`/ as sysdba`) unless monuser is set, whose password goes to sqlplus on standard input only.
-// ORA- codes seen are classified by the error table (oracle_common.h).
+// ORA- codes seen are classified by the error table (oracle_common.h). A monitor whose own login
+//   fails (class login: ORA-01017, ORA-28000, ORA-28001, ...) checks again by OS authentication
+//   and reports DEGRADED unless that check finds the database failing; never fatal.
 #ifndef TWINARRAY_ORACLE_H_
 #define TWINARRAY_ORACLE_H_
 
@@ -49,7 +51,9 @@ bool OracleConfigFromParams(const ocf::Params& params, OracleConfig* config, std
 // ---------------------------------------------------------------------------------------------
 // Scripts and their output.
 
-/// The connect line: `connect / as sysdba`, or `connect "USER"/"password"` for monuser.
+/// The lines that open every sqlplus session: `set define off` (no `&` substitution: a
+/// password may hold `&`), then `connect / as sysdba`, or `connect "MONUSER"/"password"` for
+/// monuser (upper-cased: an unquoted Oracle name is case-insensitive).
 std::string ConnectLine(const OracleConfig& config, bool as_sysdba);
 
 /// The marker printed between an action's output and the state query that follows it.
@@ -164,6 +168,14 @@ class OracleInstance {
   void RecordShm(const std::vector<ProcessInfo>& procs);
   bool KillAll(const Deadline& deadline, std::vector<ProcessInfo>* left);
   ToolRun RunSql(const std::string& script, int timeout_ms);
+  /// One monitor run at `depth` (>= 10), as SYSDBA by OS authentication or as monuser; as
+  /// SYSDBA a missing monitor table is created once.
+  MonitorView Check(int depth, bool as_sysdba, const Deadline& deadline);
+  /// True when `view` shows that the login itself failed (no row; the worst code is of class
+  /// login), with that code's message line in `*message`.
+  bool LoginFailed(const MonitorView& view, std::string* message) const;
+  /// JudgeMonitor, logging its warning.
+  ocf::Result Judge(const MonitorView& view, int depth);
   bool LoadErrors(ocf::Result* failure);
 
   OracleConfig config_;

@@ -31,7 +31,8 @@ constexpr size_t kMaxListenerLength = 64;
 constexpr size_t kMaxIdentifierLength = 128;
 const char* const kEssentialProcesses[] = {"pmon", "smon", "lgwr", "ckpt", "dbw"};
 const char* const kCodePrefixes[] = {"ORA", "TNS", "LRM", "SP2", "NNL", "PLS"};
-constexpr ErrorClass kAllClasses[] = {ErrorClass::kIgnore, ErrorClass::kWarn, ErrorClass::kRestart,
+constexpr ErrorClass kAllClasses[] = {ErrorClass::kIgnore,   ErrorClass::kWarn,
+                                      ErrorClass::kLogin,    ErrorClass::kRestart,
                                       ErrorClass::kFailover, ErrorClass::kFatal};
 
 std::string Upper(std::string s) {
@@ -490,6 +491,8 @@ const char* ErrorClassName(ErrorClass c) {
       return "ignore";
     case ErrorClass::kWarn:
       return "warn";
+    case ErrorClass::kLogin:
+      return "login";
     case ErrorClass::kRestart:
       return "restart";
     case ErrorClass::kFailover:
@@ -527,6 +530,8 @@ ocf::Status StatusOfClass(ErrorClass c) {
     case ErrorClass::kIgnore:
     case ErrorClass::kWarn:
       return ocf::Status::kSuccess;
+    case ErrorClass::kLogin:
+      return ocf::Status::kDegraded;
     case ErrorClass::kRestart:
       return ocf::Status::kErrGeneric;
     case ErrorClass::kFailover:

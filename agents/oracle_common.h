@@ -285,15 +285,17 @@ std::string OneLine(const std::string& output, size_t max = 300);
 // ---------------------------------------------------------------------------------------------
 // The error-class table.
 
-/// What a code seen in monitor or start means for the cluster. Ordered by severity.
-enum class ErrorClass { kIgnore, kWarn, kRestart, kFailover, kFatal };
+/// What a code seen in monitor or start means for the cluster. Ordered by severity. kLogin: the
+/// agent's own login (or its monitor user's privileges) failed, which says nothing about the
+/// database: the monitor falls back to OS authentication and reports DEGRADED at worst.
+enum class ErrorClass { kIgnore, kWarn, kLogin, kRestart, kFailover, kFatal };
 const char* ErrorClassName(ErrorClass c);
 bool ParseErrorClass(const std::string& name, ErrorClass* c);
 
 /// The OCF status a class leads to: restart → OCF_ERR_GENERIC (recover on this node), failover
 /// → OCF_ERR_INSTALLED (a hard error: Pacemaker bans the node and recovers elsewhere), fatal →
 /// OCF_ERR_CONFIGURED (stopped everywhere: misconfiguration, no point bouncing between nodes).
-/// ignore and warn are kSuccess.
+/// ignore and warn are kSuccess, login is kDegraded.
 ocf::Status StatusOfClass(ErrorClass c);
 
 /// The most severe class among `codes` and the code that caused it.

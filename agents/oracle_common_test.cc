@@ -231,6 +231,11 @@ TEST_CASE("error table: parse, classify, prefixes, default, worst") {
   CHECK(StatusOfClass(ErrorClass::kFailover) == ocf::Status::kErrInstalled);
   CHECK(StatusOfClass(ErrorClass::kRestart) == ocf::Status::kErrGeneric);
   CHECK(StatusOfClass(ErrorClass::kWarn) == ocf::Status::kSuccess);
+  CHECK(StatusOfClass(ErrorClass::kLogin) == ocf::Status::kDegraded);
+  REQUIRE(t.Parse("SP2-0640 ignore\nORA-01017 login\n", &err));
+  CHECK(t.Worst({"SP2-0640", "ORA-01017"}).error_class == ErrorClass::kLogin);
+  REQUIRE(t.Parse("ORA-01017 login\nORA-01034 restart\n", &err));
+  CHECK(t.Worst({"ORA-01017", "ORA-01034"}).error_class == ErrorClass::kRestart);
 }
 
 TEST_CASE("error table: a parse error names the line and the fault, never the file's content") {
@@ -242,7 +247,8 @@ TEST_CASE("error table: a parse error names the line and the fault, never the fi
   } files[] = {
       {"root:x:0:0:root:/root:/bin/bash\n", "line 1: expected two words (CODE CLASS), found 1"},
       {"# c\n\nsecret-token 42 x\n", "line 3: expected two words (CODE CLASS), found 3"},
-      {"ORA-01034 s3cr3t\n", "line 1: unknown class (one of ignore, warn, "},
+      {"ORA-01034 s3cr3t\n",
+       "line 1: unknown class (one of ignore, warn, login, restart, failover, fatal)"},
       {"default s3cr3t\n", "line 1: unknown class"},
       {"s3cr3t fatal\n", "line 1: the first word is not an error code"},
       {"ORA-01034 fatal\nora-01034 warn\n", "line 2: the code of line 1 is listed again"},
@@ -275,7 +281,12 @@ TEST_CASE("the shipped error table parses and classifies the agents' key codes")
   files.files["/t"] = text;
   ErrorTable t;
   REQUIRE(LoadErrorTable(&files, "/t", &t).ok());
-  CHECK(t.Classify("ORA-01017") == ErrorClass::kFatal);
+  for (const char* login :
+       {"ORA-01017", "ORA-28000", "ORA-28001", "ORA-01045", "ORA-01031", "ORA-01005"}) {
+    CAPTURE(login);
+    CHECK(t.Classify(login) == ErrorClass::kLogin);  // The monitor's own login, not the database.
+  }
+  CHECK(t.Classify("ORA-10873") == ErrorClass::kFatal);
   CHECK(t.Classify("ORA-01034") == ErrorClass::kRestart);
   CHECK(t.Classify("ORA-01157") == ErrorClass::kFailover);
   CHECK(t.Classify("ORA-01110") == ErrorClass::kIgnore);
