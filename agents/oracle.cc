@@ -837,7 +837,7 @@ Result OracleInstance::Monitor(int depth, const Deadline& deadline) {
   // authentication can still see decides; the login failure itself is only DEGRADED.
   const std::string who =
       os_auth ? std::string("OS authentication") : "monitor user " + ToUpper(config_.monuser);
-  std::string why = who + " cannot log in (" + login_error + ")";
+  const std::string why = who + " cannot log in (" + login_error + ")";
   if (os_auth) {
     return Result::Of(Status::kDegraded,
                       why + ": only the processes of " + site_.sid + " were checked");
@@ -849,6 +849,7 @@ Result OracleInstance::Monitor(int depth, const Deadline& deadline) {
                                              " were checked");
   }
   Result result = Judge(second, depth);
+  if (result.status == Status::kDegraded) result.exit_reason = why + "; " + result.exit_reason;
   if (!result.ok()) return result;
   return Result::Of(Status::kDegraded,
                     why + "; by OS authentication the instance is OPEN" +

@@ -741,6 +741,20 @@ TEST_CASE("monitor: the monitor's own login failing is degraded, checked by OS a
     CHECK(r.exit_reason.find("OS authentication cannot log in either") != std::string::npos);
     CHECK(r.exit_reason.find("ORA-01031") != std::string::npos);
   }
+  Fixture stuck;  // OS authentication cannot confirm either: degraded, naming both.
+  stuck.config.monuser = "OCFMON";
+  stuck.config.monpassword = "pw";
+  stuck.sim.Up("OPEN");
+  stuck.tools.sqlplus = [](const std::string& s) {
+    return Answer(s.find("/ as sysdba") != std::string::npos
+                      ? "TWINARRAY-QUERY\nORA-00257: archiver error\n"
+                      : "ERROR:\nORA-28000: the account is locked\nTWINARRAY-QUERY\n");
+  };
+  const ocf::Result both = stuck.Monitor(10);
+  CHECK(both.status == Status::kDegraded);
+  CHECK(both.exit_reason.find("monitor user OCFMON cannot log in (ORA-28000") == 0);
+  CHECK(both.exit_reason.find("ORA-00257") != std::string::npos);
+
   Fixture os;  // No monitor user: OS authentication refused is degraded, not fatal.
   os.sim.Up("OPEN");
   os.sim.os_auth_refused = true;
