@@ -44,6 +44,11 @@ std::string Join(const std::vector<std::string>& items) {
   return out;
 }
 
+std::string ToUpper(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
 std::string Trimmed(const std::string& text) {
   const size_t begin = text.find_first_not_of(" \t\r\n");
   if (begin == std::string::npos) return "";
@@ -126,7 +131,8 @@ std::vector<ocf::ParamSpec> OracleParams() {
   p.push_back({
       .name = "monuser",
       .shortdesc = "monitor user (empty: OS authentication)",
-      .longdesc = "Database user for the depth 10/20 monitors. Empty (default): "
+      .longdesc = "Database user for the depth 10/20 monitors, an unquoted Oracle name "
+                  "(case-insensitive: ocfmon is OCFMON). Empty (default): "
                   "'connect / as sysdba' by OS authentication as the Oracle owner. The "
                   "user is never created by the agent; it needs CREATE SESSION, SELECT "
                   "on V_$INSTANCE and, for depth 20, SELECT/INSERT/DELETE on "
@@ -137,7 +143,8 @@ std::vector<ocf::ParamSpec> OracleParams() {
       .shortdesc = "monitor user's password",
       .longdesc = "Password of monuser; required with it, no default. It reaches sqlplus "
                   "on standard input only (never argv, environment or logs). Store it "
-                  "with cibsecret. Must not contain double quotes or newlines.",
+                  "with cibsecret. Must not contain double quotes or newlines; & and other "
+                  "characters are taken literally (set define off).",
   });
   p.push_back({
       .name = "monprofile",
@@ -157,9 +164,11 @@ std::vector<ocf::ParamSpec> OracleParams() {
   p.push_back({.name = "error_table",
                .shortdesc = "error-class table",
                .longdesc =
-                   "File mapping ORA-/TNS- codes to ignore, warn, restart (OCF_ERR_GENERIC), "
-                   "failover (OCF_ERR_INSTALLED: recover on the other node) or fatal "
-                   "(OCF_ERR_CONFIGURED). Lines 'CODE CLASS', 'default CLASS'.",
+                   "File mapping ORA-/TNS- codes to ignore, warn, login (the agent's own "
+                   "login failed: the monitor falls back to OS authentication, OCF_DEGRADED at "
+                   "worst), restart (OCF_ERR_GENERIC), failover (OCF_ERR_INSTALLED: recover on "
+                   "the other node) or fatal (OCF_ERR_CONFIGURED). Lines 'CODE CLASS', "
+                   "'default CLASS'.",
                .default_value = kDefaultErrorTable});
   return p;
 }
@@ -213,8 +222,13 @@ bool OracleConfigFromParams(const ocf::Params& params, OracleConfig* config, std
 // ---------------------------------------------------------------------------------------------
 
 std::string ConnectLine(const OracleConfig& config, bool as_sysdba) {
-  if (as_sysdba || config.monuser.empty()) return "connect / as sysdba";
-  return "connect \"" + config.monuser + "\"/\"" + config.monpassword + "\"";
+  // SQL*Plus substitutes &name in every line, CONNECT included, and reads an undefined one from
+  // its input (the script's next line): off before anything else.
+  const std::string prefix = "set define off\n";
+  if (as_sysdba || config.monuser.empty()) return prefix + "connect / as sysdba";
+  // monuser is an unquoted identifier (validated), which Oracle stores in upper case; quoted,
+  // it must be spelled so ("ocfmon" would be another user than OCFMON).
+  return prefix + "connect \"" + ToUpper(config.monuser) + "\"/\"" + config.monpassword + "\"";
 }
 
 std::string StateScript(const std::string& connect, const std::string& action, bool open_mode) {
@@ -425,7 +439,7 @@ Result ResultOfCodes(const std::vector<std::string>& codes, const std::string& o
   const ErrorVerdict v = errors.Worst(codes);
   const std::string detail = CodeMessage(output, v.code) + " [" + ErrorClassName(v.error_class) +
                              "; codes " + Join(codes) + "]";
-  if (v.error_class <= ErrorClass::kWarn) {
+  if (v.error_class <= ErrorClass::kLogin) {
     return Result::Of(Status::kDegraded, what + " could not confirm the instance: " + detail);
   }
   return Result::Of(StatusOfClass(v.error_class), what + " failed: " + detail);
@@ -481,8 +495,8 @@ Result JudgeMonitor(const MonitorView& view, int depth, const ErrorTable& errors
 // ---------------------------------------------------------------------------------------------
 
 OracleInstance::OracleInstance(OracleConfig config, OracleSite site, OracleTools* tools,
-                               ProcessTable* procs, OracleFiles* files, SysvIpc* ipc,
-                               Clock* clock, Logger* log)
+                               ProcessTable* procs, OracleFiles* files, SysvIpc* ipc, Clock* clock,
+                               Logger* log)
     : config_(std::move(config)),
       site_(std::move(site)),
       tools_(tools),
@@ -501,8 +515,8 @@ bool OracleInstance::LoadErrors(Result* failure) {
 
 Result OracleInstance::Validate() {
   if (!tools_->Installed("sqlplus")) {
-    return Result::Of(Status::kErrInstalled, "sqlplus is not installed in " + site_.home +
-                                                 "/bin (home=" + site_.home + ")");
+    return Result::NotOnThisNode("sqlplus is not installed in " + site_.home +
+                                 "/bin (home=" + site_.home + ")");
   }
   Result r;
   if (!LoadErrors(&r)) return r;
@@ -514,7 +528,8 @@ Result OracleInstance::Validate() {
 
 bool OracleInstance::ListProcesses(std::vector<ProcessInfo>* procs, std::string* err) {
   const std::string sid = site_.sid;
-  return procs_->Find(
+  return FindOwned(
+      procs_, site_.owner.uid,
       [&sid](const std::vector<std::string>& argv) { return IsInstanceProcess(argv, sid); }, procs,
       err);
 }
@@ -530,7 +545,8 @@ bool OracleInstance::WaitGone(long long max_ms, std::vector<ProcessInfo>* left) 
   const long long until = clock_->NowMs() + max_ms;
   std::string err;
   for (;;) {
-    if (!procs_->Find(
+    if (!FindOwned(
+            procs_, site_.owner.uid,
             [&sid](const std::vector<std::string>& argv) { return IsStopTarget(argv, sid); }, left,
             &err)) {
       log_->Warn(err);
@@ -565,13 +581,9 @@ void OracleInstance::CleanLeftovers() {
   std::string err;
   const std::string dbs = site_.home + "/dbs";
   if (files_->List(dbs, &names, &err)) {
-    const auto upper = [](std::string s) {
-      for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-      return s;
-    };
     for (const std::string& n : names) {
-      const std::string u = upper(n);
-      if (u != "LK" + upper(site_.db_name) && u != "LK" + upper(site_.sid)) continue;
+      const std::string u = ToUpper(n);
+      if (u != "LK" + ToUpper(site_.db_name) && u != "LK" + ToUpper(site_.sid)) continue;
       const std::string path = dbs + "/" + n;
       if (files_->Locked(path)) {
         log_->Warn("lock file " + path + " is held by a live process; not removing it");
@@ -670,7 +682,10 @@ Result OracleInstance::Start(const Deadline& deadline) {
       return Result::Ok();
     }
     if (d.action == StartAction::kFail) {
-      const ErrorClass c = std::max(d.verdict.error_class, ErrorClass::kRestart);
+      // A refused login (OS authentication not allowed here) is this node's: failover.
+      const ErrorClass c = d.verdict.error_class == ErrorClass::kLogin
+                               ? ErrorClass::kFailover
+                               : std::max(d.verdict.error_class, ErrorClass::kRestart);
       const std::string message = d.verdict.code.empty()
                                       ? ""
                                       : ": " + CodeMessage(last_output, d.verdict.code) + " [" +
@@ -814,8 +829,37 @@ Result OracleInstance::Monitor(int depth, const Deadline& deadline) {
   if (depth < 10) return Result::Ok();
   Result failure;
   if (!LoadErrors(&failure)) return failure;
+  const bool os_auth = config_.monuser.empty();
+  const MonitorView first = Check(depth, os_auth, deadline);
+  std::string login_error;
+  if (!LoginFailed(first, &login_error)) return Judge(first, depth);
+  // The monitor's own login failed: that says nothing about the database. What OS
+  // authentication can still see decides; the login failure itself is only DEGRADED.
+  const std::string who =
+      os_auth ? std::string("OS authentication") : "monitor user " + ToUpper(config_.monuser);
+  const std::string why = who + " cannot log in (" + login_error + ")";
+  if (os_auth) {
+    return Result::Of(Status::kDegraded,
+                      why + ": only the processes of " + site_.sid + " were checked");
+  }
+  const MonitorView second = Check(depth, true, deadline);
+  if (LoginFailed(second, &login_error)) {
+    return Result::Of(Status::kDegraded, why + "; OS authentication cannot log in either (" +
+                                             login_error + "): only the processes of " + site_.sid +
+                                             " were checked");
+  }
+  Result result = Judge(second, depth);
+  if (result.status == Status::kDegraded) result.exit_reason = why + "; " + result.exit_reason;
+  if (!result.ok()) return result;
+  return Result::Of(Status::kDegraded,
+                    why + "; by OS authentication the instance is OPEN" +
+                        (depth >= 20 ? " and the monitor transaction committed" : "") +
+                        ": fix monuser/monpassword");
+}
+
+MonitorView OracleInstance::Check(int depth, bool as_sysdba, const Deadline& deadline) {
   for (bool create = false;; create = true) {
-    std::string script = StateScript(ConnectLine(config_, false), "", false);
+    std::string script = StateScript(ConnectLine(config_, as_sysdba), "", false);
     if (depth >= 20) script += WriteScript(config_.monitor_table, create);
     MonitorView view;
     view.timeout_ms = deadline.StepMs(0);
@@ -825,16 +869,28 @@ Result OracleInstance::Monitor(int depth, const Deadline& deadline) {
     view.timed_out = r.timed_out;
     view.output = r.output;
     view.step = ParseStepOutput(r.output);
-    if (depth >= 20 && !create && config_.monuser.empty() && view.step.have_row &&
-        !view.step.committed && Has(view.step.query_codes, "ORA-00942")) {
+    if (depth >= 20 && !create && as_sysdba && view.step.have_row && !view.step.committed &&
+        Has(view.step.query_codes, "ORA-00942")) {
       log_->Info("creating monitor table " + config_.monitor_table);
       continue;
     }
-    std::string warning;
-    Result result = JudgeMonitor(view, depth, errors_, site_.sid, &warning);
-    if (!warning.empty()) log_->Warn("monitor of " + site_.sid + ": " + warning);
-    return result;
+    return view;
   }
+}
+
+bool OracleInstance::LoginFailed(const MonitorView& view, std::string* message) const {
+  if (!view.started || view.timed_out || view.step.have_row) return false;
+  const ErrorVerdict v = errors_.Worst(Concat(view.step.action_codes, view.step.query_codes));
+  if (v.error_class != ErrorClass::kLogin) return false;
+  *message = CodeMessage(view.output, v.code);
+  return true;
+}
+
+Result OracleInstance::Judge(const MonitorView& view, int depth) {
+  std::string warning;
+  Result result = JudgeMonitor(view, depth, errors_, site_.sid, &warning);
+  if (!warning.empty()) log_->Warn("monitor of " + site_.sid + ": " + warning);
+  return result;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -855,7 +911,13 @@ ocf::AgentSpec OracleAgentSpec(const OracleSystem& system, uid_t running_uid) {
       OracleSite site;
       Result located = LocateSite(system.files, config.oratab, config.sid, config.home, config.user,
                                   config.tns_admin, true, running_uid, &site);
-      if (!located.ok()) return located;
+      if (!located.ok()) {
+        const std::string sid = config.sid;
+        return UnlessRunningHere(
+            located, system.procs,
+            [&sid](const std::vector<std::string>& argv) { return IsInstanceProcess(argv, sid); },
+            "instance " + sid);
+      }
       ToolConfig tc{site.home, site.sid, site.tns_admin, site.owner, site.switch_user};
       std::unique_ptr<OracleTools> tools = system.tools(tc);
       OracleInstance instance(config, site, tools.get(), system.procs, system.files, system.ipc,
@@ -877,7 +939,12 @@ ocf::AgentSpec OracleAgentSpec(const OracleSystem& system, uid_t running_uid) {
       "succeeds while a process of the instance remains. sqlplus runs as the Oracle owner with "
       "a hard timeout; OS authentication by default, a monitor user's password only on "
       "sqlplus' standard input. ORA- codes are classified by the error table into ignore, warn, "
-      "restart, failover and fatal.";
+      "login, restart, failover and fatal. A failure of the monitor's own login (wrong, locked "
+      "or expired monitor password: class login) is never fatal: the monitor checks again by "
+      "OS authentication and reports OCF_DEGRADED unless that check finds the database "
+      "failing. On a node that lacks the instance's home, oratab line, "
+      "parameter file, sqlplus or owner account, a probe reports not running and a stop "
+      "succeeds (other actions OCF_ERR_INSTALLED), unless processes of the SID run there.";
   spec.params = OracleParams();
   auto monitor = [](OracleInstance& o, const ocf::Context& c, const Deadline& d) {
     return o.Monitor(c.check_level, d);

@@ -1,9 +1,10 @@
 // ocf:twinarray:oracle — one Oracle database instance.
 //
-// monitor depth 0: the instance's background processes (pmon, smon, lgwr, ckpt, dbw*) exist,
-//   read from /proc (no fork). depth 10: v$instance says OPEN, logins ALLOWED, database ACTIVE,
-//   not quiesced. depth 20: a small transaction (delete + insert of one row of monitor_table)
-//   commits: the storage path works end to end.
+// monitor depth 0: the instance's background processes (pmon, smon, lgwr, ckpt, dbw*) of the
+//   Oracle owner exist, read from /proc (no fork); another user's look-alikes never count. depth
+//   10: v$instance says OPEN, logins ALLOWED, database ACTIVE, not quiesced. depth 20: a small
+//   transaction (delete + insert of one row of monitor_table) commits: the storage path works end
+//   to end.
 // start: brings the instance from any state (down, NOMOUNT, MOUNTED, OPEN restricted/suspended/
 //   quiesced, ORA-01081 leftovers, backup mode with clear_backupmode) to OPEN, and returns only
 //   when it is.
@@ -12,7 +13,9 @@
 //   succeeds while a process of the instance remains.
 // sqlplus runs as the Oracle owner (setuid/setgid + execve), connects with OS authentication
 //   (`/ as sysdba`) unless monuser is set, whose password goes to sqlplus on standard input only.
-// ORA- codes seen are classified by the error table (oracle_common.h).
+// ORA- codes seen are classified by the error table (oracle_common.h). A monitor whose own login
+//   fails (class login: ORA-01017, ORA-28000, ORA-28001, ...) checks again by OS authentication
+//   and reports DEGRADED unless that check finds the database failing; never fatal.
 #ifndef TWINARRAY_ORACLE_H_
 #define TWINARRAY_ORACLE_H_
 
@@ -48,7 +51,9 @@ bool OracleConfigFromParams(const ocf::Params& params, OracleConfig* config, std
 // ---------------------------------------------------------------------------------------------
 // Scripts and their output.
 
-/// The connect line: `connect / as sysdba`, or `connect "USER"/"password"` for monuser.
+/// The lines that open every sqlplus session: `set define off` (no `&` substitution: a
+/// password may hold `&`), then `connect / as sysdba`, or `connect "MONUSER"/"password"` for
+/// monuser (upper-cased: an unquoted Oracle name is case-insensitive).
 std::string ConnectLine(const OracleConfig& config, bool as_sysdba);
 
 /// The marker printed between an action's output and the state query that follows it.
@@ -156,12 +161,21 @@ class OracleInstance {
   std::string ShmStateName() const { return "oracle-" + site_.sid + ".shm"; }
 
  private:
+  /// The instance's background processes: named ora_<name>_<SID> and run by the owner.
   bool ListProcesses(std::vector<ProcessInfo>* procs, std::string* err);
-  /// Waits until no process of the instance remains; true when none does.
+  /// Waits until no process of the instance (the owner's) remains; true when none does.
   bool WaitGone(long long max_ms, std::vector<ProcessInfo>* left);
   void RecordShm(const std::vector<ProcessInfo>& procs);
   bool KillAll(const Deadline& deadline, std::vector<ProcessInfo>* left);
   ToolRun RunSql(const std::string& script, int timeout_ms);
+  /// One monitor run at `depth` (>= 10), as SYSDBA by OS authentication or as monuser; as
+  /// SYSDBA a missing monitor table is created once.
+  MonitorView Check(int depth, bool as_sysdba, const Deadline& deadline);
+  /// True when `view` shows that the login itself failed (no row; the worst code is of class
+  /// login), with that code's message line in `*message`.
+  bool LoginFailed(const MonitorView& view, std::string* message) const;
+  /// JudgeMonitor, logging its warning.
+  ocf::Result Judge(const MonitorView& view, int depth);
   bool LoadErrors(ocf::Result* failure);
 
   OracleConfig config_;

@@ -31,6 +31,9 @@ constexpr size_t kMaxListenerLength = 64;
 constexpr size_t kMaxIdentifierLength = 128;
 const char* const kEssentialProcesses[] = {"pmon", "smon", "lgwr", "ckpt", "dbw"};
 const char* const kCodePrefixes[] = {"ORA", "TNS", "LRM", "SP2", "NNL", "PLS"};
+constexpr ErrorClass kAllClasses[] = {ErrorClass::kIgnore,   ErrorClass::kWarn,
+                                      ErrorClass::kLogin,    ErrorClass::kRestart,
+                                      ErrorClass::kFailover, ErrorClass::kFatal};
 
 std::string Upper(std::string s) {
   for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -183,8 +186,7 @@ ocf::Result LocateSite(OracleFiles* files, const std::string& oratab, const std:
       return Result::Of(Status::kErrConfigured, "home=" + home_param + " is not an absolute path");
     }
     if (!files->Exists(home_param)) {
-      return Result::Of(Status::kErrConfigured,
-                        "home=" + home_param + " does not exist on this node");
+      return Result::NotOnThisNode("home=" + home_param + " does not exist on this node");
     }
     s.home = home_param;
   } else {
@@ -195,18 +197,16 @@ ocf::Result LocateSite(OracleFiles* files, const std::string& oratab, const std:
                         "Oracle home");
     }
     if (!files->Read(oratab, &text, &err)) {
-      return Result::Of(Status::kErrConfigured,
-                        "SID " + sid + " not in oratab / no init file: " + "cannot read " + oratab +
-                            " (" + err + ") and home is not set");
+      return Result::NotOnThisNode("SID " + sid + " not in oratab / no init file: " +
+                                   "cannot read " + oratab + " (" + err + ") and home is not set");
     }
     if (!OratabHome(text, sid, &s.home)) {
-      return Result::Of(Status::kErrConfigured,
-                        "SID " + sid + " not in oratab / no init file: " + oratab +
-                            " has no line for " + sid + " and home is not set");
+      return Result::NotOnThisNode("SID " + sid + " not in oratab / no init file: " + oratab +
+                                   " has no line for " + sid + " and home is not set");
     }
     if (!files->Exists(s.home)) {
-      return Result::Of(Status::kErrConfigured, "the home of SID " + sid + " in " + oratab + " (" +
-                                                    s.home + ") does not exist on this node");
+      return Result::NotOnThisNode("the home of SID " + sid + " in " + oratab + " (" + s.home +
+                                   ") does not exist on this node");
     }
   }
   if (need_init_file) {
@@ -218,10 +218,9 @@ ocf::Result LocateSite(OracleFiles* files, const std::string& oratab, const std:
       }
     }
     if (s.init_file.empty()) {
-      return Result::Of(Status::kErrConfigured,
-                        "SID " + sid + " not in oratab / no init file: neither " + s.home +
-                            "/dbs/spfile" + sid + ".ora nor " + s.home + "/dbs/init" + sid +
-                            ".ora exists (wrong sid or home?)");
+      return Result::NotOnThisNode("SID " + sid + " not in oratab / no init file: neither " +
+                                   s.home + "/dbs/spfile" + sid + ".ora nor " + s.home +
+                                   "/dbs/init" + sid + ".ora exists (wrong sid or home?)");
     }
     std::string text;
     if (!files->Read(s.init_file, &text, &err) || !InitParameter(text, "db_name", &s.db_name)) {
@@ -229,24 +228,27 @@ ocf::Result LocateSite(OracleFiles* files, const std::string& oratab, const std:
     }
   }
   if (!tns_admin_param.empty()) {
-    if (tns_admin_param[0] != '/' || !files->Exists(tns_admin_param)) {
+    if (tns_admin_param[0] != '/') {
       return Result::Of(Status::kErrConfigured,
-                        "tns_admin=" + tns_admin_param + " is not an existing absolute directory");
+                        "tns_admin=" + tns_admin_param + " is not an absolute path");
+    }
+    if (!files->Exists(tns_admin_param)) {
+      return Result::NotOnThisNode("tns_admin=" + tns_admin_param + " does not exist on this node");
     }
     s.tns_admin = tns_admin_param;
   }
   if (!user_param.empty()) {
     if (!files->LookupUser(user_param, &s.owner, &err)) {
-      return Result::Of(Status::kErrConfigured, "user=" + user_param + ": " + err);
+      return Result::NotOnThisNode("user=" + user_param + ": " + err);
     }
   } else {
     uid_t uid = 0;
     if (!files->OwnerOf(s.home + "/bin/oracle", &uid, &err) &&
         !files->OwnerOf(s.home, &uid, &err)) {
-      return Result::Of(Status::kErrConfigured, "cannot tell the Oracle owner: " + err);
+      return Result::NotOnThisNode("cannot tell the Oracle owner: " + err);
     }
     if (!files->LookupUid(uid, &s.owner, &err)) {
-      return Result::Of(Status::kErrConfigured, "the owner of " + s.home + ": " + err);
+      return Result::NotOnThisNode("the owner of " + s.home + ": " + err);
     }
   }
   if (running_uid == 0) {
@@ -299,6 +301,34 @@ std::vector<std::string> MissingBackgroundProcesses(const std::vector<ProcessInf
     if (!found) missing.push_back(std::string(want) + (std::string(want) == "dbw" ? "0" : ""));
   }
   return missing;
+}
+
+bool FindOwned(ProcessTable* procs, uid_t uid,
+               const std::function<bool(const std::vector<std::string>&)>& want,
+               std::vector<ProcessInfo>* out, std::string* err) {
+  std::vector<ProcessInfo> all;
+  if (!procs->Find(want, &all, err)) return false;
+  out->clear();
+  for (ProcessInfo& p : all) {
+    if (p.uid == uid) out->push_back(std::move(p));
+  }
+  return true;
+}
+
+ocf::Result UnlessRunningHere(ocf::Result missing, ProcessTable* procs,
+                              const std::function<bool(const std::vector<std::string>&)>& want,
+                              const std::string& what) {
+  if (!missing.missing_here) return missing;
+  std::vector<ProcessInfo> found;
+  std::string err;
+  if (!procs->Find(want, &found, &err)) {
+    return ocf::Result::Of(ocf::Status::kErrGeneric,
+                           missing.exit_reason + "; and whether " + what + " runs here: " + err);
+  }
+  if (found.empty()) return missing;
+  return ocf::Result::Of(ocf::Status::kErrGeneric, missing.exit_reason + ", yet processes " +
+                                                       PidList(found) + " of " + what +
+                                                       " run here: not taking it as stopped");
 }
 
 std::string PidList(const std::vector<ProcessInfo>& procs) {
@@ -461,6 +491,8 @@ const char* ErrorClassName(ErrorClass c) {
       return "ignore";
     case ErrorClass::kWarn:
       return "warn";
+    case ErrorClass::kLogin:
+      return "login";
     case ErrorClass::kRestart:
       return "restart";
     case ErrorClass::kFailover:
@@ -472,8 +504,7 @@ const char* ErrorClassName(ErrorClass c) {
 }
 
 bool ParseErrorClass(const std::string& name, ErrorClass* c) {
-  for (ErrorClass k : {ErrorClass::kIgnore, ErrorClass::kWarn, ErrorClass::kRestart,
-                       ErrorClass::kFailover, ErrorClass::kFatal}) {
+  for (ErrorClass k : kAllClasses) {
     if (name == ErrorClassName(k)) {
       *c = k;
       return true;
@@ -482,11 +513,25 @@ bool ParseErrorClass(const std::string& name, ErrorClass* c) {
   return false;
 }
 
+namespace {
+
+/// "ignore, warn, ..." for a parse error.
+std::string ErrorClassNames() {
+  std::string names;
+  for (ErrorClass k : kAllClasses)
+    names += (names.empty() ? "" : ", ") + std::string(ErrorClassName(k));
+  return names;
+}
+
+}  // namespace
+
 ocf::Status StatusOfClass(ErrorClass c) {
   switch (c) {
     case ErrorClass::kIgnore:
     case ErrorClass::kWarn:
       return ocf::Status::kSuccess;
+    case ErrorClass::kLogin:
+      return ocf::Status::kDegraded;
     case ErrorClass::kRestart:
       return ocf::Status::kErrGeneric;
     case ErrorClass::kFailover:
@@ -498,8 +543,11 @@ ocf::Status StatusOfClass(ErrorClass c) {
 }
 
 bool ErrorTable::Parse(const std::string& text, std::string* err) {
+  // The text may be any file error_table points at: a message names the line and what is
+  // wrong with it, never a word of it.
   ErrorTable t;
   bool seen_default = false;
+  std::map<std::string, int> first_line;
   int number = 0;
   for (const std::string& raw : Lines(text)) {
     ++number;
@@ -511,11 +559,11 @@ bool ErrorTable::Parse(const std::string& text, std::string* err) {
     const std::string where = "line " + std::to_string(number) + ": ";
     ErrorClass c;
     if (w.size() != 2) {
-      *err = where + "expected 'CODE CLASS', got '" + Trim(line) + "'";
+      *err = where + "expected two words (CODE CLASS), found " + std::to_string(w.size());
       return false;
     }
     if (!ParseErrorClass(w[1], &c)) {
-      *err = where + "unknown class '" + w[1] + "' (ignore, warn, restart, failover, fatal)";
+      *err = where + "unknown class (one of " + ErrorClassNames() + ")";
       return false;
     }
     if (w[0] == "default") {
@@ -530,14 +578,18 @@ bool ErrorTable::Parse(const std::string& text, std::string* err) {
     const std::string code = Upper(w[0]);
     if (!ValidCodePattern(code)) {
       *err =
-          where + "'" + w[0] + "' is not an error code such as ORA-01034, TNS-12541 or ORA-0047*";
+          where + "the first word is not an error code such as ORA-01034, TNS-12541 or ORA-0047*";
+      return false;
+    }
+    const auto [at, added] = first_line.emplace(code, number);
+    if (!added) {
+      *err = where + "the code of line " + std::to_string(at->second) + " is listed again";
       return false;
     }
     if (code.back() == '*') {
       t.prefixes_.emplace_back(code.substr(0, code.size() - 1), c);
-    } else if (!t.exact_.emplace(code, c).second) {
-      *err = where + code + " is listed twice";
-      return false;
+    } else {
+      t.exact_.emplace(code, c);
     }
   }
   *this = std::move(t);
@@ -664,7 +716,8 @@ class ProcTable : public ProcessTable {
       p.state = stat[paren + 2];
       if (p.state == 'Z' || p.state == 'X') continue;
       struct stat st {};
-      if (stat_path(base, &st)) p.uid = st.st_uid;
+      if (!stat_path(base, &st)) continue;  // Gone meanwhile: its owner is unknown.
+      p.uid = st.st_uid;
       p.pid = static_cast<pid_t>(std::atoi(e->d_name));
       out->push_back(std::move(p));
     }

@@ -65,8 +65,9 @@ struct ProcessInfo {
 class ProcessTable {
  public:
   virtual ~ProcessTable() = default;
-  /// Lists the live (non-zombie) processes whose argument vector `want` accepts. Zombies and
-  /// kernel threads (empty cmdline) are never listed.
+  /// Lists the live (non-zombie) processes whose argument vector `want` accepts, each with its
+  /// real uid. Zombies, kernel threads (empty cmdline) and processes whose owner cannot be read
+  /// (gone meanwhile) are never listed.
   virtual bool Find(const std::function<bool(const std::vector<std::string>&)>& want,
                     std::vector<ProcessInfo>* out, std::string* err) = 0;
   /// kill(pid, signal); a process already gone is not an error.
@@ -74,6 +75,13 @@ class ProcessTable {
   /// The SysV shared memory ids `pid` has attached (from /proc/PID/maps, "/SYSV<key>" lines).
   virtual bool AttachedShm(pid_t pid, std::vector<int>* shmids, std::string* err) = 0;
 };
+
+/// The processes of `procs` that `want` accepts and that run as `uid` (another user's process
+/// with the same name is never counted, waited for or signalled). False with `*err` when the
+/// table cannot be read.
+bool FindOwned(ProcessTable* procs, uid_t uid,
+               const std::function<bool(const std::vector<std::string>&)>& want,
+               std::vector<ProcessInfo>* out, std::string* err);
 
 /// Files the agents read and the lock files they remove.
 class OracleFiles {
@@ -137,7 +145,6 @@ class OracleTools {
   virtual bool Installed(const std::string& program) = 0;
 };
 
-
 /// How the real tools are run.
 struct ToolConfig {
   std::string home;       ///< ORACLE_HOME.
@@ -189,13 +196,23 @@ struct OracleSite {
 
 /// Resolves home (parameter, else oratab), owner (parameter, else the owner of
 /// $ORACLE_HOME/bin/oracle, else of $ORACLE_HOME), and, when `need_init_file`, the instance's
-/// parameter file. `running_uid` is the agent's effective uid. Failures are
-/// OCF_ERR_CONFIGURED (wrong SID, home, user) or OCF_ERR_PERM (neither root nor the owner),
-/// with an exit reason that names the cause.
+/// parameter file. `running_uid` is the agent's effective uid. What this node lacks (oratab or
+/// the SID's line in it, the home, the init file, tns_admin, the owner's account) is
+/// Result::NotOnThisNode; only a parameter's syntax (SID, relative path, neither home nor sid)
+/// is OCF_ERR_CONFIGURED; neither root nor the owner is OCF_ERR_PERM. The exit reason names the
+/// cause.
 ocf::Result LocateSite(OracleFiles* files, const std::string& oratab, const std::string& sid,
                        const std::string& home_param, const std::string& user_param,
                        const std::string& tns_admin_param, bool need_init_file, uid_t running_uid,
                        OracleSite* site);
+
+/// `missing` unless it is NotOnThisNode and processes that `want` accepts run here anyway (of
+/// any user: the owner may not be known here): then OCF_ERR_GENERIC naming them, so that
+/// neither a probe (7) nor a stop (0) claims that nothing of `what` runs. A process table that
+/// cannot be read is OCF_ERR_GENERIC too.
+ocf::Result UnlessRunningHere(ocf::Result missing, ProcessTable* procs,
+                              const std::function<bool(const std::vector<std::string>&)>& want,
+                              const std::string& what);
 
 /// True for the argument vector of a background process of instance `sid`: argv[0] is exactly
 /// "ora_<name>_<sid>" (name: letters and digits), as Oracle sets it.
@@ -268,15 +285,17 @@ std::string OneLine(const std::string& output, size_t max = 300);
 // ---------------------------------------------------------------------------------------------
 // The error-class table.
 
-/// What a code seen in monitor or start means for the cluster. Ordered by severity.
-enum class ErrorClass { kIgnore, kWarn, kRestart, kFailover, kFatal };
+/// What a code seen in monitor or start means for the cluster. Ordered by severity. kLogin: the
+/// agent's own login (or its monitor user's privileges) failed, which says nothing about the
+/// database: the monitor falls back to OS authentication and reports DEGRADED at worst.
+enum class ErrorClass { kIgnore, kWarn, kLogin, kRestart, kFailover, kFatal };
 const char* ErrorClassName(ErrorClass c);
 bool ParseErrorClass(const std::string& name, ErrorClass* c);
 
 /// The OCF status a class leads to: restart → OCF_ERR_GENERIC (recover on this node), failover
 /// → OCF_ERR_INSTALLED (a hard error: Pacemaker bans the node and recovers elsewhere), fatal →
 /// OCF_ERR_CONFIGURED (stopped everywhere: misconfiguration, no point bouncing between nodes).
-/// ignore and warn are kSuccess.
+/// ignore and warn are kSuccess, login is kDegraded.
 ocf::Status StatusOfClass(ErrorClass c);
 
 /// The most severe class among `codes` and the code that caused it.
@@ -290,7 +309,8 @@ struct ErrorVerdict {
 /// "SP2-0640", "LRM-00109", case-insensitive; a trailing '*' matches a prefix ("ORA-0047*").
 class ErrorTable {
  public:
-  /// False with "line N: ..." in `*err` on a malformed line.
+  /// False with "line N: <what is wrong>" in `*err` on a malformed line. The message never
+  /// quotes the text (error_table may point at any file).
   bool Parse(const std::string& text, std::string* err);
   ErrorClass Classify(const std::string& code) const;
   ErrorVerdict Worst(const std::vector<std::string>& codes) const;

@@ -216,11 +216,11 @@ TEST_CASE("error table: parse, classify, prefixes, default, worst") {
   const struct {
     const char* text;
     const char* expect;
-  } bad[] = {{"ORA-01034\n", "line 1: expected 'CODE CLASS'"},
-             {"\nORA-01034 reboot\n", "line 2: unknown class 'reboot'"},
-             {"FOO-1 fatal\n", "is not an error code"},
-             {"ORA-01 fatal\n", "is not an error code"},
-             {"ORA-01034 fatal\nORA-01034 warn\n", "listed twice"},
+  } bad[] = {{"ORA-01034\n", "line 1: expected two words (CODE CLASS), found 1"},
+             {"\nORA-01034 reboot\n", "line 2: unknown class"},
+             {"FOO-1 fatal\n", "not an error code"},
+             {"ORA-01 fatal\n", "not an error code"},
+             {"ORA-01034 fatal\nORA-01034 warn\n", "is listed again"},
              {"default warn\ndefault fatal\n", "second default"}};
   for (const auto& b : bad) {
     CAPTURE(b.text);
@@ -231,6 +231,45 @@ TEST_CASE("error table: parse, classify, prefixes, default, worst") {
   CHECK(StatusOfClass(ErrorClass::kFailover) == ocf::Status::kErrInstalled);
   CHECK(StatusOfClass(ErrorClass::kRestart) == ocf::Status::kErrGeneric);
   CHECK(StatusOfClass(ErrorClass::kWarn) == ocf::Status::kSuccess);
+  CHECK(StatusOfClass(ErrorClass::kLogin) == ocf::Status::kDegraded);
+  REQUIRE(t.Parse("SP2-0640 ignore\nORA-01017 login\n", &err));
+  CHECK(t.Worst({"SP2-0640", "ORA-01017"}).error_class == ErrorClass::kLogin);
+  REQUIRE(t.Parse("ORA-01017 login\nORA-01034 restart\n", &err));
+  CHECK(t.Worst({"ORA-01017", "ORA-01034"}).error_class == ErrorClass::kRestart);
+}
+
+TEST_CASE("error table: a parse error names the line and the fault, never the file's content") {
+  // error_table pointed at another file (/etc/passwd, a key file): its text must not reach the
+  // exit reason, which Pacemaker shows to anyone who can read the cluster status.
+  const struct {
+    const char* text;
+    const char* expect;
+  } files[] = {
+      {"root:x:0:0:root:/root:/bin/bash\n", "line 1: expected two words (CODE CLASS), found 1"},
+      {"# c\n\nsecret-token 42 x\n", "line 3: expected two words (CODE CLASS), found 3"},
+      {"ORA-01034 s3cr3t\n",
+       "line 1: unknown class (one of ignore, warn, login, restart, failover, fatal)"},
+      {"default s3cr3t\n", "line 1: unknown class"},
+      {"s3cr3t fatal\n", "line 1: the first word is not an error code"},
+      {"ORA-01034 fatal\nora-01034 warn\n", "line 2: the code of line 1 is listed again"},
+  };
+  for (const auto& f : files) {
+    CAPTURE(f.text);
+    ErrorTable t;
+    std::string err;
+    CHECK_FALSE(t.Parse(f.text, &err));
+    CHECK(err.find(f.expect) == 0);
+    for (const char* secret : {"root", "secret", "s3cr3t", "bash", "ora-01034"}) {
+      CHECK(err.find(secret) == std::string::npos);
+    }
+  }
+  FakeOracleFiles fake;
+  fake.files["/etc/passwd"] = "root:x:0:0:root:/root:/bin/bash\n";
+  ErrorTable t;
+  const ocf::Result r = LoadErrorTable(&fake, "/etc/passwd", &t);
+  CHECK(r.status == ocf::Status::kErrConfigured);
+  CHECK(r.exit_reason ==
+        "error table /etc/passwd: line 1: expected two words (CODE CLASS), found 1");
 }
 
 TEST_CASE("the shipped error table parses and classifies the agents' key codes") {
@@ -242,7 +281,12 @@ TEST_CASE("the shipped error table parses and classifies the agents' key codes")
   files.files["/t"] = text;
   ErrorTable t;
   REQUIRE(LoadErrorTable(&files, "/t", &t).ok());
-  CHECK(t.Classify("ORA-01017") == ErrorClass::kFatal);
+  for (const char* login :
+       {"ORA-01017", "ORA-28000", "ORA-28001", "ORA-01045", "ORA-01031", "ORA-01005"}) {
+    CAPTURE(login);
+    CHECK(t.Classify(login) == ErrorClass::kLogin);  // The monitor's own login, not the database.
+  }
+  CHECK(t.Classify("ORA-10873") == ErrorClass::kFatal);
   CHECK(t.Classify("ORA-01034") == ErrorClass::kRestart);
   CHECK(t.Classify("ORA-01157") == ErrorClass::kFailover);
   CHECK(t.Classify("ORA-01110") == ErrorClass::kIgnore);
@@ -310,32 +354,50 @@ TEST_CASE("locate: home from oratab, owner from bin/oracle, db_name from the ini
 }
 
 TEST_CASE("locate: a wrong SID or home says so, never 'sqlplus not installed'") {
+  // What this node lacks (a home, a SID's line or init file, the owner's account) is
+  // NotOnThisNode: it says nothing about the other node. Only syntax is OCF_ERR_CONFIGURED.
   SiteFixture f;
+  const auto not_here = [](const ocf::Result& r) {
+    return r.missing_here && r.status == ocf::Status::kErrInstalled;
+  };
   ocf::Result r = f.Locate("NOPE");
-  CHECK(r.status == ocf::Status::kErrConfigured);
+  CHECK(not_here(r));
   CHECK(r.exit_reason ==
         "SID NOPE not in oratab / no init file: /etc/oratab has no line for "
         "NOPE and home is not set");
   r = f.Locate("NOPE", "/u01/oh");
-  CHECK(r.status == ocf::Status::kErrConfigured);
+  CHECK(not_here(r));
   CHECK(r.exit_reason.rfind("SID NOPE not in oratab / no init file: neither "
                             "/u01/oh/dbs/spfileNOPE.ora nor /u01/oh/dbs/initNOPE.ora exists",
                             0) == 0);
   CHECK(f.Locate("NOPE", "/u01/oh", "", 0, false).ok());  // The listener needs no init file.
   r = f.Locate("GHOST");
-  CHECK(r.status == ocf::Status::kErrConfigured);
+  CHECK(not_here(r));
   CHECK(r.exit_reason.find("/nowhere) does not exist") != std::string::npos);
+  r = f.Locate("ORCL", "/u02/none");
+  CHECK(not_here(r));
+  CHECK(r.exit_reason == "home=/u02/none does not exist on this node");
   r = f.Locate("ORCL", "relative");
+  CHECK(r.status == ocf::Status::kErrConfigured);
+  CHECK_FALSE(r.missing_here);
   CHECK(r.exit_reason == "home=relative is not an absolute path");
   r = f.Locate("ORCL", "", "nobody");
-  CHECK(r.status == ocf::Status::kErrConfigured);
+  CHECK(not_here(r));
   CHECK(r.exit_reason == "user=nobody: no such user nobody on this node");
   r = f.Locate("ORCL", "", "", 2002);
   CHECK(r.status == ocf::Status::kErrPerm);
+  CHECK_FALSE(r.missing_here);
+  f.files.users.clear();  // The owner of bin/oracle has no account here.
+  r = f.Locate("ORCL");
+  CHECK(not_here(r));
+  CHECK(r.exit_reason.find("the owner of /u01/oh: uid ") == 0);
   f.files.files.erase("/etc/oratab");
   r = f.Locate("ORCL");
+  CHECK(not_here(r));
   CHECK(r.exit_reason.find("SID ORCL not in oratab / no init file: cannot read /etc/oratab") == 0);
   r = f.Locate("OR;CL");
+  CHECK(r.status == ocf::Status::kErrConfigured);
+  CHECK_FALSE(r.missing_here);
   CHECK(r.exit_reason.find("not a valid ORACLE_SID") != std::string::npos);
 }
 

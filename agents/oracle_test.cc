@@ -14,9 +14,9 @@ namespace {
 using ocf::Status;
 
 constexpr char kTable[] =
-    "default restart\nORA-01110 ignore\nSP2-0640 ignore\nORA-01017 fatal\nORA-01157 failover\n"
+    "default restart\nORA-01110 ignore\nSP2-0640 ignore\nORA-01017 login\nORA-01157 failover\n"
     "ORA-01116 failover\nORA-10873 fatal\nORA-00257 warn\nORA-28002 warn\nORA-00942 fatal\n"
-    "LRM-00109 fatal\nORA-01078 fatal\nORA-01031 fatal\n";
+    "LRM-00109 fatal\nORA-01078 fatal\nORA-01031 login\nORA-28000 login\nORA-28001 login\n";
 
 ErrorTable Table() {
   ErrorTable t;
@@ -38,17 +38,35 @@ struct SimInstance {
   bool restricted = false, suspended = false, quiesced = false, leftovers = false;
   bool backup = false, lost_datafile = false, table_exists = true, hang = false;
   bool ignore_shutdown = false;  // shutdown commands do nothing (hung instance)
-  std::string refuse_code;       // CONNECT fails with this code
+  std::string refuse_code;       // A password CONNECT fails with this code.
+  bool os_auth_refused = false;  // connect / as sysdba fails with ORA-01031.
   std::string password = "pw";
+  std::string user = "OCFMON";  // As Oracle stores an unquoted name: upper case.
 
   ToolRun Run(const std::string& script) {
     if (hang) return TimedOut();
     std::string out;
     bool connected = true;
+    bool define = true;  // SQL*Plus' default: &name in a line is substituted.
     std::istringstream in(script);
     for (std::string line; std::getline(in, line);) {
+      if (line == "set define off") {
+        define = false;
+        continue;
+      }
       if (line.rfind("connect", 0) == 0) {
-        if (!refuse_code.empty()) {
+        if (define && line.find('&') != std::string::npos) {
+          out +=
+              "Enter value for x: ERROR:\nORA-01017: invalid username/password; logon denied\n\n";
+          connected = false;
+        } else if (line.find("\"" + user + "\"/") == std::string::npos &&
+                   line.find("/ as sysdba") == std::string::npos) {
+          out += "ERROR:\nORA-01017: invalid username/password; logon denied\n\n";
+          connected = false;
+        } else if (line.find("/ as sysdba") != std::string::npos && os_auth_refused) {
+          out += "ERROR:\nORA-01031: insufficient privileges\n\n";
+          connected = false;
+        } else if (line.find("/ as sysdba") == std::string::npos && !refuse_code.empty()) {
           out += "ERROR:\n" + refuse_code + ": refused\n\n";
           connected = false;
         } else if (line.find('"') != std::string::npos &&
@@ -125,7 +143,7 @@ struct SimInstance {
   }
   void Up(const std::string& s) {
     state = s;
-    procs->AddInstance("ORCL");
+    procs->AddInstance("ORCL", 100, 1001);  // Run by the owner (Fixture's site).
   }
   void Down() {
     state = "down";
@@ -208,7 +226,7 @@ TEST_CASE("oracle parameters: defaults, monitor credentials, names") {
   CHECK(c.shutdown_method == "immediate");
   CHECK(c.monitor_table == "SYSTEM.TWINARRAY_MON");
   CHECK(c.oratab == "/etc/oratab");
-  CHECK(ConnectLine(c, false) == "connect / as sysdba");
+  CHECK(ConnectLine(c, false) == "set define off\nconnect / as sysdba");
 
   const struct {
     ocf::Env env;
@@ -242,8 +260,14 @@ TEST_CASE("oracle parameters: defaults, monitor credentials, names") {
                                              {"OCF_RESKEY_monuser", "OCFMON"},
                                              {"OCF_RESKEY_monpassword", "p w!"}}),
                                  &c, &err));
-  CHECK(ConnectLine(c, false) == "connect \"OCFMON\"/\"p w!\"");
-  CHECK(ConnectLine(c, true) == "connect / as sysdba");
+  CHECK(ConnectLine(c, false) == "set define off\nconnect \"OCFMON\"/\"p w!\"");
+  CHECK(ConnectLine(c, true) == "set define off\nconnect / as sysdba");
+  // An unquoted Oracle name is case-insensitive (stored in upper case): so is monuser.
+  REQUIRE(OracleConfigFromParams(ParamsFrom({{"OCF_RESKEY_sid", "ORCL"},
+                                             {"OCF_RESKEY_monuser", "c##ocfMon"},
+                                             {"OCF_RESKEY_monpassword", "a&b"}}),
+                                 &c, &err));
+  CHECK(ConnectLine(c, false) == "set define off\nconnect \"C##OCFMON\"/\"a&b\"");
 }
 
 TEST_CASE("scripts: the password appears only in the connect line on stdin") {
@@ -357,8 +381,8 @@ TEST_CASE("monitor judgement: states, codes, timeouts, depth 20") {
   const ocf::Result bad_pw = judge(
       "ERROR:\nORA-01017: invalid username/password; logon denied\n"
       "TWINARRAY-QUERY\nSP2-0640: Not connected\n");
-  CHECK(bad_pw.status == Status::kErrConfigured);
-  CHECK(bad_pw.exit_reason.find("ORA-01017: invalid username/password; logon denied [fatal") !=
+  CHECK(bad_pw.status == Status::kDegraded);  // The login says nothing of the database.
+  CHECK(bad_pw.exit_reason.find("ORA-01017: invalid username/password; logon denied [login") !=
         std::string::npos);
   const ocf::Result archiver = judge("ERROR:\nORA-00257: archiver error\nTWINARRAY-QUERY\n");
   CHECK(archiver.status == Status::kDegraded);
@@ -387,7 +411,7 @@ TEST_CASE("start from down opens; from every intermediate state too") {
   REQUIRE(f.Start().ok());
   CHECK(f.sim.state == "OPEN");
   CHECK(f.tools.scripts.size() == 1);  // One sqlplus: startup plus the state query.
-  CHECK(f.tools.scripts[0].rfind("connect / as sysdba\n", 0) == 0);
+  CHECK(f.tools.scripts[0].rfind("set define off\nconnect / as sysdba\n", 0) == 0);
 
   const char* states[] = {"STARTED", "MOUNTED"};
   for (const char* s : states) {
@@ -459,10 +483,11 @@ TEST_CASE("start failures: lost data file, backup mode, pfile, hang, OS auth ref
   CHECK(r.status == Status::kErrGeneric);
   CHECK(r.exit_reason.find("hangs") != std::string::npos);
 
-  Fixture refused;
-  refused.sim.refuse_code = "ORA-01031";
+  Fixture refused;  // OS authentication refused on this node: the other node may allow it.
+  refused.sim.os_auth_refused = true;
   r = refused.Start();
-  CHECK(r.status == Status::kErrConfigured);
+  CHECK(r.status == Status::kErrInstalled);
+  CHECK(r.exit_reason.find("ORA-01031: insufficient privileges [login]") != std::string::npos);
 
   Fixture missing;
   missing.tools.missing = {"sqlplus"};
@@ -532,6 +557,34 @@ TEST_CASE("stop: immediate, escalation to abort, to kill; never success with sur
   CHECK(d.log.Contains("held by a live process"));
 }
 
+TEST_CASE("processes named like the instance but run by another user are not the instance") {
+  // Any local user can start a process whose argv[0] is ora_pmon_ORCL.
+  Fixture f;
+  f.procs.AddInstance("ORCL", 500, 2002);
+  f.procs.Add(510, {"oracleORCL (LOCAL=NO)"}, 2002);
+  CHECK(f.Monitor(0).status == Status::kNotRunning);  // A dead instance does not look alive.
+  CHECK(f.Monitor(10).status == Status::kNotRunning);
+  CHECK(f.tools.scripts.empty());
+  REQUIRE(f.Stop().ok());  // Stop finishes, and never signals another user's process.
+  CHECK(f.procs.signals.empty());
+  CHECK(f.procs.procs.size() == 6);
+  CHECK(f.tools.scripts.empty());
+
+  // With the owner's instance running too, only the owner's processes count and are killed.
+  f.sim.Up("OPEN");
+  CHECK(f.Monitor(0).ok());
+  f.procs.RemoveMatching("ora_smon_ORCL");
+  f.procs.Add(501, {"ora_smon_ORCL"}, 2002);  // Another user's smon does not stand in.
+  const ocf::Result partial = f.Monitor(0);
+  CHECK(partial.status == Status::kErrGeneric);
+  CHECK(partial.exit_reason.find("smon gone") != std::string::npos);
+  f.sim.ignore_shutdown = true;
+  REQUIRE(f.Stop().ok());
+  for (const std::string& s : f.procs.signals) CHECK(s.rfind("5", 0) != 0);  // Not 500..510.
+  CHECK(f.procs.procs.size() == 6);
+  for (const ProcessInfo& p : f.procs.procs) CHECK(p.uid == 2002);
+}
+
 TEST_CASE("stop method checkpoint/abort and abort, orauser IPC cleanup") {
   Fixture f;
   f.config.shutdown_method = "checkpoint/abort";
@@ -584,13 +637,14 @@ TEST_CASE("monitor user: password only on stdin, never in logs or exit reasons")
   f.sim.password = "Sup3r-Secret";
   f.sim.Up("OPEN");
   CHECK(f.Monitor(10).ok());
-  CHECK(f.tools.scripts.back().rfind("connect \"OCFMON\"/\"Sup3r-Secret\"\n", 0) == 0);
+  CHECK(f.tools.scripts.back().rfind("set define off\nconnect \"OCFMON\"/\"Sup3r-Secret\"\n", 0) ==
+        0);
   // A stand-in that echoes the connect line back: the agent redacts it.
   f.tools.sqlplus = [](const std::string& s) {
     return Answer(s.substr(0, s.find('\n')) + "\nERROR:\nORA-01017: invalid username/password\n");
   };
   const ocf::Result r = f.Monitor(10);
-  CHECK(r.status == Status::kErrConfigured);
+  CHECK(r.status == Status::kDegraded);
   CHECK(r.exit_reason.find("Sup3r-Secret") == std::string::npos);
   for (const std::string& line : f.log.lines) CHECK(line.find("Sup3r-Secret") == std::string::npos);
   // Depth 20 as monuser does not create the table: a missing grant/table is reported.
@@ -600,34 +654,173 @@ TEST_CASE("monitor user: password only on stdin, never in logs or exit reasons")
   CHECK_FALSE(f.Ran("create table"));
 }
 
-TEST_CASE("the agent: meta-data, wrong SID before anything else") {
+/// The agent as Pacemaker runs it, on a node with /etc/oratab "ORCL:/oh:N" and no sqlplus.
+struct AgentFixture {
   FakeProcessTable procs;
   FakeOracleFiles files;
   FakeSysvIpc ipc;
   FakeClock clock;
-  files.files["/etc/oratab"] = "ORCL:/oh:N\n";
-  files.dirs = {"/oh"};
-  files.AddUser("root", 0);
   FakeOracleTools* made = nullptr;
-  OracleSystem system{&procs, &files, &ipc, &clock, [&made](const ToolConfig&) {
-                        auto t = std::make_unique<FakeOracleTools>();
-                        t->missing = {"sqlplus"};
-                        made = t.get();
-                        return t;
-                      }};
-  const ocf::AgentSpec spec = OracleAgentSpec(system, 0);
-  const char* argv[] = {"oracle", "start", nullptr};
   std::string out, err;
-  const ocf::Env env = {{"OCF_RESKEY_sid", "WRONG"}, {"HA_LOGFACILITY", "none"}};
-  CHECK(ocf::RunAgent(spec, 2, argv, env, &out, &err) == 6);
-  CHECK(err.find("ocf-exit-reason:SID WRONG not in oratab / no init file") == 0);
-  CHECK(err.find("sqlplus") == std::string::npos);
-  CHECK(made == nullptr);
-  const char* meta[] = {"oracle", "meta-data", nullptr};
-  out.clear();
-  CHECK(ocf::RunAgent(spec, 2, meta, {}, &out, &err) == 0);
-  CHECK(out.find("<parameter name=\"monpassword\">") != std::string::npos);
-  CHECK(out.find("depth=\"20\"") != std::string::npos);
+
+  AgentFixture() {
+    files.files["/etc/oratab"] = "ORCL:/oh:N\n";
+    files.dirs = {"/oh"};
+    files.AddUser("root", 0);
+  }
+  int Run(const char* action, ocf::Env env) {
+    OracleSystem system{&procs, &files, &ipc, &clock, [this](const ToolConfig&) {
+                          auto t = std::make_unique<FakeOracleTools>();
+                          t->missing = {"sqlplus"};
+                          made = t.get();
+                          return t;
+                        }};
+    const ocf::AgentSpec spec = OracleAgentSpec(system, 0);
+    const char* argv[] = {"oracle", action, nullptr};
+    env["HA_LOGFACILITY"] = "none";
+    out.clear();
+    err.clear();
+    return ocf::RunAgent(spec, 2, argv, env, &out, &err);
+  }
+};
+
+TEST_CASE("monitor user: an & in the password is not substituted, a lowercase name works") {
+  Fixture f;
+  f.config.monuser = "ocfmon";  // Created as `create user ocfmon ...`: OCFMON.
+  f.config.monpassword = "Pa&ss&&w0rd";
+  f.sim.password = "Pa&ss&&w0rd";
+  f.sim.Up("OPEN");
+  const ocf::Result r = f.Monitor(10);
+  CHECK(r.ok());
+  CHECK(r.exit_reason.empty());
+  CHECK(f.tools.scripts.size() == 1);  // The monitor user's own login: no fallback needed.
+  CHECK(f.Monitor(20).ok());
+}
+
+TEST_CASE("monitor: the monitor's own login failing is degraded, checked by OS authentication") {
+  const struct {
+    const char* code;
+    bool wrong_password;
+  } logins[] = {{"ORA-01017", true}, {"ORA-28000", false}, {"ORA-28001", false}};
+  for (const auto& l : logins) {
+    CAPTURE(l.code);
+    Fixture f;
+    f.config.monuser = "OCFMON";
+    f.config.monpassword = "pw";
+    f.sim.password = l.wrong_password ? "rotated" : "pw";
+    if (!l.wrong_password) f.sim.refuse_code = l.code;
+    f.sim.Up("OPEN");
+    ocf::Result r = f.Monitor(10);
+    CHECK(r.status == Status::kDegraded);
+    CHECK(r.exit_reason.find(l.code) != std::string::npos);
+    CHECK(r.exit_reason.find("monitor user OCFMON cannot log in") != std::string::npos);
+    CHECK(r.exit_reason.find("by OS authentication the instance is OPEN") != std::string::npos);
+    REQUIRE(f.tools.scripts.size() == 2);
+    CHECK(f.tools.scripts[1].find("connect / as sysdba") != std::string::npos);
+    r = f.Monitor(20);  // OS authentication can still run the transaction.
+    CHECK(r.status == Status::kDegraded);
+    CHECK(r.exit_reason.find("committed") != std::string::npos);
+    REQUIRE(f.tools.scripts.size() == 4);
+    CHECK(f.tools.scripts[3].find("connect / as sysdba") != std::string::npos);
+    CHECK(f.tools.scripts[3].find("insert into SYSTEM.TWINARRAY_MON") != std::string::npos);
+
+    // What OS authentication finds wrong with the database is reported as such.
+    f.sim.state = "MOUNTED";
+    r = f.Monitor(10);
+    CHECK(r.status == Status::kErrGeneric);
+    CHECK(r.exit_reason == "instance ORCL is MOUNTED, not OPEN");
+    f.sim.state = "OPEN";
+    f.sim.lost_datafile = true;
+    CHECK(f.Monitor(20).status == Status::kErrInstalled);
+    f.sim.lost_datafile = false;
+
+    // OS authentication refused as well: only the processes were checked; still not fatal.
+    f.sim.os_auth_refused = true;
+    r = f.Monitor(10);
+    CHECK(r.status == Status::kDegraded);
+    CHECK(r.exit_reason.find("OS authentication cannot log in either") != std::string::npos);
+    CHECK(r.exit_reason.find("ORA-01031") != std::string::npos);
+  }
+  Fixture stuck;  // OS authentication cannot confirm either: degraded, naming both.
+  stuck.config.monuser = "OCFMON";
+  stuck.config.monpassword = "pw";
+  stuck.sim.Up("OPEN");
+  stuck.tools.sqlplus = [](const std::string& s) {
+    return Answer(s.find("/ as sysdba") != std::string::npos
+                      ? "TWINARRAY-QUERY\nORA-00257: archiver error\n"
+                      : "ERROR:\nORA-28000: the account is locked\nTWINARRAY-QUERY\n");
+  };
+  const ocf::Result both = stuck.Monitor(10);
+  CHECK(both.status == Status::kDegraded);
+  CHECK(both.exit_reason.find("monitor user OCFMON cannot log in (ORA-28000") == 0);
+  CHECK(both.exit_reason.find("ORA-00257") != std::string::npos);
+
+  Fixture os;  // No monitor user: OS authentication refused is degraded, not fatal.
+  os.sim.Up("OPEN");
+  os.sim.os_auth_refused = true;
+  const ocf::Result r = os.Monitor(10);
+  CHECK(r.status == Status::kDegraded);
+  CHECK(r.exit_reason.find("OS authentication cannot log in") != std::string::npos);
+  CHECK(os.tools.scripts.size() == 1);
+}
+
+TEST_CASE("the agent: meta-data, wrong SID before anything else") {
+  AgentFixture a;
+  const ocf::Env env = {{"OCF_RESKEY_sid", "WRONG"}};
+  CHECK(a.Run("start", env) == 5);  // Not here: OCF_ERR_INSTALLED, never ERR_CONFIGURED.
+  CHECK(a.err.find("ocf-exit-reason:SID WRONG not in oratab / no init file") == 0);
+  CHECK(a.err.find("sqlplus") == std::string::npos);
+  CHECK(a.made == nullptr);
+  CHECK(a.Run("meta-data", {}) == 0);
+  CHECK(a.out.find("<parameter name=\"monpassword\">") != std::string::npos);
+  CHECK(a.out.find("depth=\"20\"") != std::string::npos);
+  CHECK(a.Run("start", {{"OCF_RESKEY_sid", "OR;CL"}}) == 6);  // Syntax stays ERR_CONFIGURED.
+}
+
+TEST_CASE("the agent on a node without the instance's home, SID or owner: probe 7, stop 0") {
+  const ocf::Env probe = {{"OCF_RESKEY_CRM_meta_interval", "0"}};
+  const ocf::Env recurring = {{"OCF_RESKEY_CRM_meta_interval", "10000"}};
+  const struct {
+    const char* what;
+    ocf::Env params;
+  } cases[] = {
+      {"SID not in oratab", {{"OCF_RESKEY_sid", "PROD"}}},
+      {"home missing", {{"OCF_RESKEY_sid", "ORCL"}, {"OCF_RESKEY_home", "/u09/oh"}}},
+      {"no init file", {{"OCF_RESKEY_sid", "ORCL"}}},
+      {"owner unknown here", {{"OCF_RESKEY_sid", "ORCL"}, {"OCF_RESKEY_user", "oracle"}}},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.what);
+    AgentFixture a;
+    if (std::string(c.what) != "no init file") a.files.files["/oh/dbs/initORCL.ora"] = "";
+    ocf::Env env = c.params;
+    env.insert(probe.begin(), probe.end());
+    CHECK(a.Run("monitor", env) == 7);
+    CHECK(a.Run("stop", c.params) == 0);
+    CHECK(a.Run("start", c.params) == 5);
+    CHECK(a.Run("validate-all", c.params) == 5);
+    env = c.params;
+    env.insert(recurring.begin(), recurring.end());
+    CHECK(a.Run("monitor", env) == 5);
+    CHECK(a.made == nullptr);
+
+    // Fail closed: processes of the SID run here after all (whoever runs them; the owner cannot
+    // be told here): neither a probe nor a stop claims that nothing runs.
+    const std::string sid = c.params.at("OCF_RESKEY_sid");
+    a.procs.AddInstance(sid, 300, 1001);
+    env = c.params;
+    env.insert(probe.begin(), probe.end());
+    CHECK(a.Run("monitor", env) == 1);
+    CHECK(a.err.find("300 301 302 303 304") != std::string::npos);
+    CHECK(a.Run("stop", c.params) == 1);
+  }
+  AgentFixture a;  // sqlplus missing is this node's too: start says so, a probe needs no sqlplus.
+  a.files.files["/oh/dbs/initORCL.ora"] = "";
+  CHECK(a.Run("start", {{"OCF_RESKEY_sid", "ORCL"}}) == 5);
+  CHECK(a.err.find("sqlplus is not installed") != std::string::npos);
+  ocf::Env env = {{"OCF_RESKEY_sid", "ORCL"}};
+  env.insert(probe.begin(), probe.end());
+  CHECK(a.Run("monitor", env) == 7);
 }
 
 }  // namespace twinarray

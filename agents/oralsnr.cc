@@ -21,6 +21,12 @@ constexpr long long kTermGraceMs = 2000;
 constexpr long long kKillWaitMs = 5000;
 constexpr long long kKillReserveMs = 3000;
 
+std::string Names(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
 }  // namespace
 
 std::vector<ocf::ParamSpec> ListenerParams() {
@@ -133,8 +139,7 @@ Result JudgeListenerStatus(const std::string& name, const ToolRun& run, const Er
 }
 
 OracleListener::OracleListener(ListenerConfig config, OracleSite site, OracleTools* tools,
-                               ProcessTable* procs, OracleFiles* files, Clock* clock,
-                               Logger* log)
+                               ProcessTable* procs, OracleFiles* files, Clock* clock, Logger* log)
     : config_(std::move(config)),
       site_(std::move(site)),
       tools_(tools),
@@ -154,8 +159,8 @@ Result OracleListener::Validate() {
   for (const char* tool : {"lsnrctl", "tnsping"}) {
     if (std::string(tool) == "tnsping" && !config_.tnsping) continue;
     if (!tools_->Installed(tool)) {
-      return Result::Of(Status::kErrInstalled,
-                        std::string(tool) + " is not installed in " + site_.home + "/bin");
+      return Result::NotOnThisNode(std::string(tool) + " is not installed in " + site_.home +
+                                   "/bin");
     }
   }
   Result r;
@@ -167,19 +172,12 @@ bool OracleListener::Processes(const std::string& name, std::vector<ProcessInfo>
                                std::string* err) {
   const std::string own = site_.home + "/bin/tnslsnr";
   const uid_t uid = site_.owner.uid;
-  std::vector<ProcessInfo> all;
-  if (!procs_->Find(
-          [&](const std::vector<std::string>& argv) {
-            return IsListenerProcess(argv, name) && (argv[0][0] != '/' || argv[0] == own);
-          },
-          &all, err)) {
-    return false;
-  }
-  procs->clear();
-  for (ProcessInfo& p : all) {
-    if (p.uid == uid) procs->push_back(std::move(p));
-  }
-  return true;
+  return FindOwned(
+      procs_, uid,
+      [&](const std::vector<std::string>& argv) {
+        return IsListenerProcess(argv, name) && (argv[0][0] != '/' || argv[0] == own);
+      },
+      procs, err);
 }
 
 bool OracleListener::WaitGone(const std::string& name, long long max_ms,
@@ -336,9 +334,7 @@ Result OracleListener::Monitor(int depth, const Deadline& deadline) {
   }
   if (running.empty()) return Result::Of(Status::kNotRunning);
   if (!stopped.empty()) {
-    std::string names;
-    for (const std::string& n : stopped) names += (names.empty() ? "" : ", ") + n;
-    return Result::Of(Status::kErrGeneric, "listener(s) " + names + " not running");
+    return Result::Of(Status::kErrGeneric, "listener(s) " + Names(stopped) + " not running");
   }
   if (depth < 10) return Result::Ok();
   Result r;
@@ -362,7 +358,17 @@ ocf::AgentSpec ListenerAgentSpec(const OracleSystem& system, uid_t running_uid) 
       OracleSite site;
       Result located = LocateSite(system.files, config.oratab, config.sid, config.home, config.user,
                                   config.tns_admin, false, running_uid, &site);
-      if (!located.ok()) return located;
+      if (!located.ok()) {
+        const std::vector<std::string> names = config.listeners;
+        return UnlessRunningHere(
+            located, system.procs,
+            [&names](const std::vector<std::string>& argv) {
+              return std::any_of(names.begin(), names.end(), [&argv](const std::string& n) {
+                return IsListenerProcess(argv, n);
+              });
+            },
+            "listener(s) " + Names(names));
+      }
       ToolConfig tc{site.home, site.sid, site.tns_admin, site.owner, site.switch_user};
       std::unique_ptr<OracleTools> tools = system.tools(tc);
       OracleListener listener(config, site, tools.get(), system.procs, system.files, system.clock,
@@ -379,7 +385,10 @@ ocf::AgentSpec ListenerAgentSpec(const OracleSystem& system, uid_t running_uid) 
       "Starts, stops and monitors the Oracle Net listener(s) of one Oracle home. monitor depth 0 "
       "checks the tnslsnr process(es) in /proc (no fork); depth 10 parses 'lsnrctl status' and, "
       "with tnsping=true, pings the alias. stop kills leftover tnslsnr processes and never "
-      "succeeds while one remains. lsnrctl runs as the Oracle owner with a hard timeout.";
+      "succeeds while one remains. lsnrctl runs as the Oracle owner with a hard timeout. On a node "
+      "that lacks the home, "
+      "oratab line, lsnrctl or owner account, a probe reports not running and a stop succeeds "
+      "(other actions OCF_ERR_INSTALLED), unless a tnslsnr of the listener runs there.";
   spec.params = ListenerParams();
   auto monitor = [](OracleListener& l, const ocf::Context& c, const Deadline& d) {
     return l.Monitor(c.check_level, d);

@@ -201,4 +201,44 @@ TEST_CASE("listener: hung listener killed at start and at stop; tnsping; config 
   CHECK(s.exit_reason.find("800 survives SIGKILL") != std::string::npos);
 }
 
+TEST_CASE("listener agent on a node without the home, SID or owner: probe 7, stop 0") {
+  FakeProcessTable procs;
+  FakeOracleFiles files;
+  FakeSysvIpc ipc;
+  FakeClock clock;
+  files.files["/etc/oratab"] = "ORCL:/oh:N\n";
+  files.dirs = {"/oh"};
+  files.AddUser("root", 0);
+  OracleSystem system{&procs, &files, &ipc, &clock, [](const ToolConfig&) {
+                        auto t = std::make_unique<FakeOracleTools>();
+                        t->missing = {"lsnrctl"};
+                        return t;
+                      }};
+  const ocf::AgentSpec spec = ListenerAgentSpec(system, 0);
+  const auto run = [&spec](const char* action, ocf::Env env) {
+    const char* argv[] = {"oralsnr", action, nullptr};
+    env["HA_LOGFACILITY"] = "none";
+    std::string out, err;
+    return ocf::RunAgent(spec, 2, argv, env, &out, &err);
+  };
+  const ocf::Env cases[] = {
+      {{"OCF_RESKEY_sid", "PROD"}},
+      {{"OCF_RESKEY_home", "/u09/oh"}},
+      {{"OCF_RESKEY_sid", "ORCL"}, {"OCF_RESKEY_user", "oracle"}},
+  };
+  for (const ocf::Env& c : cases) {
+    ocf::Env probe = c;
+    probe["OCF_RESKEY_CRM_meta_interval"] = "0";
+    CHECK(run("monitor", probe) == 7);
+    CHECK(run("stop", c) == 0);
+    CHECK(run("start", c) == 5);
+  }
+  CHECK(run("start", {{"OCF_RESKEY_sid", "ORCL"}}) == 5);  // lsnrctl missing.
+  ocf::Env probe = {{"OCF_RESKEY_home", "/u09/oh"}, {"OCF_RESKEY_CRM_meta_interval", "0"}};
+  procs.Add(600, {"/u09/oh/bin/tnslsnr", "LISTENER", "-inherit"}, 1001);
+  CHECK(run("monitor", probe) == 1);  // A tnslsnr LISTENER runs here after all: fail closed.
+  CHECK(run("stop", {{"OCF_RESKEY_home", "/u09/oh"}}) == 1);
+  CHECK(run("start", {{"OCF_RESKEY_sid", "OR;CL"}}) == 6);  // Syntax stays ERR_CONFIGURED.
+}
+
 }  // namespace twinarray

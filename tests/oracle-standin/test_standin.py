@@ -356,6 +356,35 @@ class TestUsersAndWrites(Base):
                     with open(p, "rb") as fh:
                         self.assertNotIn(b"Pw_1-x", fh.read(), p)
 
+    def test_substitution_variables_and_quoted_identifiers(self):
+        """SQL*Plus substitutes &name (DEFINE ON, the default) in every line, commands such as
+        CONNECT too, and asks for an undefined one on its input: the next line of a script on
+        stdin. Quoted identifiers are case-sensitive, unquoted ones are upper-cased."""
+        self.h.startup()
+        r = self.h.sql('create user mon identified by "a&b";\ngrant create session to mon;\n'
+                       "grant select on v_$instance to mon;\n")
+        self.assertIn("Enter value for b:", r.stdout)  # The grant line became the password.
+        self.assertEqual(r.stdout.count("Grant succeeded."), 1)
+        self.h.sql("drop user mon;\n")
+        r = self.h.sql('set define off\ncreate user mon identified by "a&b";\n'
+                       "grant create session to mon;\ngrant select on v_$instance to mon;\n")
+        self.assertNotIn("Enter value", r.stdout)
+        self.assertEqual(r.stdout.count("Grant succeeded."), 2)
+        self.assertEqual(self.h.q("select USERNAME from dba_users where USERNAME='MON';"),
+                         ["MON"])
+        query = "set heading off\nselect status from v$instance;\n"
+        r = self.h.sql(query, connect='connect "MON"/"a&b"')
+        self.assertIn("Enter value for b:", r.stdout)
+        self.assertIn("ORA-01017", r.stdout)
+        for connect in ('connect "MON"/"a&b"', 'connect mon/"a&b"', 'connect MoN/"a&b"'):
+            r = self.h.sql(query, connect="set define off\n" + connect)
+            self.assertIn("OPEN", r.stdout, connect)
+        r = self.h.sql(query, connect='set define off\nconnect "mon"/"a&b"')
+        self.assertIn("ORA-01017", r.stdout)  # "mon" is not MON.
+        r = self.h.sql(query, connect='set define on\ndefine b = b\nconnect "MON"/"a&b"')
+        self.assertNotIn("Enter value", r.stdout)  # A defined variable: no prompt, but the
+        self.assertIn("ORA-01017", r.stdout)       # password is "ab".
+
     def test_write_transaction_goes_to_the_datafile(self):
         self.h.startup()
         r = self.h.sql(self.RA_USER + "grant create table to monuser;\n")

@@ -83,6 +83,8 @@ class Session:
         self.newpage = 1
         self.columns = {}
         self.whenever_sql = None
+        self.define = "&"     # SET DEFINE: the substitution prefix, None when OFF
+        self.defines = {}     # DEFINE name = value, &&name
         self.engine = Engine(self)
         self.buffer = None
 
@@ -399,6 +401,39 @@ class Session:
         except ValueError:
             return 1
 
+    # -- substitution variables -------------------------------------------------
+    def substitute(self, line, reader):
+        """SQL*Plus substitution (DEFINE ON, the default): each &name (&&name also defines
+        it) is replaced by its DEFINE value, else SQL*Plus asks "Enter value for name:" and
+        reads the answer from its input: with a script on standard input, that is the next
+        line of the script. A '.' right after the name ends it and is dropped. With SET DEFINE
+        OFF the line is taken as it is."""
+        if not self.define or self.define not in line:
+            return line
+        pat = re.compile(re.escape(self.define) + r"(" + re.escape(self.define) +
+                         r")?([A-Za-z0-9_$#]+)(\.)?")
+
+        def one(m):
+            name = m.group(2).upper()
+            if name not in self.defines:
+                sys.stdout.write("Enter value for %s: " % m.group(2).lower())
+                sys.stdout.flush()
+                value = (reader() or "").rstrip("\r\n")
+                if m.group(1):
+                    self.defines[name] = value
+                return value
+            return self.defines[name]
+
+        return pat.sub(one, line)
+
+    def cmd_define(self, args):
+        m = re.match(r"^([A-Za-z0-9_$#]+)\s*=\s*(.*)$", args)
+        if m:
+            v = m.group(2).strip()
+            if len(v) >= 2 and v[0] == v[-1] and v[0] in "'\"":
+                v = v[1:-1]
+            self.defines[m.group(1).upper()] = v
+
     # -- SQL*Plus commands ------------------------------------------------------
     def cmd_set(self, args):
         """SET opt value [opt value ...] (several options on one line)."""
@@ -440,6 +475,8 @@ class Session:
             self.underline = "" if v == "OFF" else "-" if v == "ON" else val.strip("'\"")[:1]
         elif opt in ("NEWPAGE", "NEWP"):
             self.newpage = 0 if v == "NONE" else int(v)
+        elif opt in ("DEFINE", "DEF"):
+            self.define = None if v == "OFF" else "&" if v == "ON" else val.strip("'\"")[:1]
         elif opt in ("HEADSEP", "HEADS"):
             pass
         elif opt in SET_KNOWN:
@@ -820,7 +857,7 @@ def interpret(s, reader, silent):
             if not silent:
                 s.out()
             return
-        line = line.rstrip("\r\n")
+        line = s.substitute(line.rstrip("\r\n"), reader)
         stripped = line.strip()
         if in_comment:
             if "*/" in stripped:
@@ -920,6 +957,8 @@ def run_command(s, cmd, args, reader):
         s.disconnect()
     elif cmd == "SET":
         s.cmd_set(a)
+    elif cmd == "DEFINE":
+        s.cmd_define(a)
     elif cmd == "COLUMN":
         s.cmd_column(a)
     elif cmd == "WHENEVER":
@@ -952,7 +991,7 @@ def run_command(s, cmd, args, reader):
                  "RECOVER", "RUN", "STORE"):
         s.out('SP2-0734: unknown command beginning "%s..." - rest of line ignored.'
               % (cmd.lower() + " " + a)[:10])
-    # REMARK, SPOOL, DEFINE, UNDEFINE, CLEAR, TTITLE, BTITLE, BREAK, COMPUTE,
+    # REMARK, SPOOL, UNDEFINE, CLEAR, TTITLE, BTITLE, BREAK, COMPUTE,
     # TIMING, PAUSE: accepted, no effect
 
 
