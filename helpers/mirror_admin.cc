@@ -610,7 +610,12 @@ AdminOutcome MirrorAdmin::ForceCurrent(const std::string& leg_text) {
                               "confirmation: run it on a terminal, or add --yes in a script. "
                               "Nothing changed.");
   }
-  if (!CheckRecord("force-current", &out)) return out;
+  // No record at all (the cluster answered so): with the other leg gone there is nothing to
+  // compare with, and the stale-leg guard sends the administrator here; that is a decision,
+  // not a guess. Every other unknown record refuses.
+  const bool absent_and_alone =
+      view_.record_status == RecordStatus::kAbsent && !view_.legs[1 - leg].readable;
+  if (!absent_and_alone && !CheckRecord("force-current", &out)) return out;
   if (view_.assembled || view_.location.ActiveHere()) {
     return AdminOutcome::Fail(AdminFailure::kRefused,
                               "mirror " + view_.name() + " is running (state " +

@@ -260,7 +260,26 @@ TEST_CASE("force-current refuses when the record is absent or cannot be read") {
           "cluster did not answer: injected read failure");
   refused([](AdminWorld& w) { w.record.status = RecordStatus::kNoCluster; },
           "no cluster on this node");
-  refused([](AdminWorld& w) { w.record.values.clear(); }, "holds no record");
+  // No record while the other leg is readable: start decides from both superblocks; no override.
+  refused(
+      [](AdminWorld& w) {
+        w.record.values.clear();
+        w.disks.devices[kWorldLegB].readable = true;
+        w.disks.devices[kWorldLegB].head = MakeSuperblock(1, 90, 0);
+      },
+      "holds no record");
+}
+
+TEST_CASE("force-current with no record and the other leg gone: the guard's way out") {
+  // The stale-leg guard refuses a lone leg that does not prove itself current and sends the
+  // administrator to force-current; with the record absent (the cluster answered) that works.
+  AdminWorld w;
+  w.StaleLeg();
+  w.record.values.clear();
+  const AdminOutcome o = Admin(w, Yes()).ForceCurrent("A");
+  REQUIRE_MESSAGE(o.ok(), o.message);
+  CHECK(w.record.values[kWorldKey] == "a");
+  CHECK(w.record.values["twinarray-oradata-rebuild"] == "b");
 }
 
 TEST_CASE("force-current names the leg it overwrites, and when: absent leg B when it returns") {
