@@ -8,6 +8,7 @@
 #include <iostream>
 #include <map>
 
+#include "action_lock.h"
 #include "mirror_admin.h"
 #include "ocf_log.h"
 #include "real_seams.h"
@@ -19,6 +20,8 @@ namespace {
 
 constexpr char kProgram[] = "mirror-resync";
 constexpr int kRateSampleMs = 1000;
+/// How long a change waits for an agent action on the same mirror to finish.
+constexpr int kLockWaitMs = 30000;
 
 struct Command {
   const char* name;
@@ -188,6 +191,22 @@ int main(int argc, char** argv, char** envp) {
     MeasureRate(seams, kRateSampleMs, &view);
     std::cout << (json ? MirrorStatusJson(view).Dump() + "\n" : RenderMirrorStatus(view));
     return EX_OK;
+  }
+  // A change takes the mirror's lock (the agent's actions hold it too) and decides on a view
+  // read under it. A command that waits (--wait) does not hold it while it waits: the agent's
+  // monitors must go on, and the kernel does the work.
+  ActionLock lock;
+  if (!opts.dry_run && (!opts.wait || command == "force-current" || command == "rebuild" ||
+                        command == "throttle")) {
+    std::string lock_err;
+    if (!lock.Acquire(kRecordCacheDir, view.name(), seams.clock, kLockWaitMs, &lock_err)) {
+      return Report(command, view.name(), json, opts.dry_run,
+                    AdminOutcome::Fail(AdminFailure::kTryLater, lock_err + ". Nothing changed."));
+    }
+    const std::string name = view.name();
+    if (!LoadMirror(name, seams, &view, &failure)) {
+      return Report(command, name, json, opts.dry_run, failure);
+    }
   }
   MirrorAdmin admin(seams, std::move(view), opts);
   AdminOutcome outcome;
