@@ -15,6 +15,7 @@
 #include <optional>
 #include <vector>
 
+#include "atomic_file.h"
 #include "subprocess.h"
 
 namespace twinarray {
@@ -38,49 +39,6 @@ std::string FirstLine(const std::string& text) {
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
   }
   return line;
-}
-
-/// Writes all of `data` to `fd`; false with errno set on failure.
-bool WriteAll(int fd, const std::string& data) {
-  size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t n = write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    done += static_cast<size_t>(n);
-  }
-  return true;
-}
-
-/// Replaces `dir`/`name` with `content` atomically: a unique temporary file in `dir` (mkstemp),
-/// every write, the flush and the close checked, then rename. On failure the old file is left as
-/// it was and false is returned with the reason. (A private stand-in for WriteFileAtomically of
-/// agents/atomic_file.h, written on another branch.)
-bool ReplaceFile(const std::string& dir, const std::string& name, const std::string& content,
-                 std::string* err) {
-  const std::string path = dir + "/" + name;
-  std::string tmp = dir + "/." + name + ".XXXXXX";
-  const int fd = mkostemp(tmp.data(), O_CLOEXEC);
-  if (fd < 0) {
-    *err = Errno("cannot create a temporary file in " + dir);
-    return false;
-  }
-  bool ok = WriteAll(fd, content);
-  if (!ok) *err = Errno("cannot write " + tmp);
-  if (ok && fsync(fd) != 0) {
-    ok = false;
-    *err = Errno("cannot flush " + tmp);
-  }
-  if (close(fd) != 0 && ok) {
-    ok = false;
-    *err = Errno("cannot close " + tmp);
-  }
-  if (ok && rename(tmp.c_str(), path.c_str()) != 0) {
-    ok = false;
-    *err = Errno("cannot rename " + tmp + " to " + path);
-  }
-  if (!ok) unlink(tmp.c_str());
-  return ok;
 }
 
 /// A name that can be a cache file of its own: no directory part, not hidden.
@@ -435,7 +393,7 @@ class CrmAttributeRecord : public ClusterRecord {
   /// updated nor removed and still parses: it could then vouch for a value the cluster lacks.
   bool RefreshCache(const std::string& key, const std::string& held, std::string* err) const {
     std::string why;
-    if (ReplaceFile(cache_dir_, key, held + "\n", &why)) return true;
+    if (WriteFileAtomically(CachePath(key), held + "\n", 0600, &why)) return true;
     if (ForgetCache(key)) return true;  // A missing cache only costs a fork.
     const std::string why_kept = std::strerror(errno);
     std::string stale;

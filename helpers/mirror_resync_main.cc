@@ -196,8 +196,8 @@ int main(int argc, char** argv, char** envp) {
   // read under it. A command that waits (--wait) does not hold it while it waits: the agent's
   // monitors must go on, and the kernel does the work.
   ActionLock lock;
-  if (!opts.dry_run && (!opts.wait || command == "force-current" || command == "rebuild" ||
-                        command == "throttle")) {
+  if (!opts.dry_run &&
+      (!opts.wait || command == "force-current" || command == "rebuild" || command == "throttle")) {
     std::string lock_err;
     if (!lock.Acquire(kRecordCacheDir, view.name(), seams.clock, kLockWaitMs, &lock_err)) {
       return Report(command, view.name(), json, opts.dry_run,
