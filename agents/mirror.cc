@@ -105,9 +105,10 @@ std::vector<ocf::ParamSpec> MirrorParams() {
                .shortdesc = "re-add a returned leg automatically",
                .longdesc = "When a failed leg's device is readable again, the next monitor "
                            "brings it back into the mirror; only the regions written meanwhile "
-                           "resynchronise. A blank LUN, a leg overridden with mirror-resync "
-                           "force-current or one that ran on its own is rebuilt in full; a "
-                           "device holding anything else is left alone.",
+                           "resynchronise. A blank LUN, a partial copy or a leg marked by "
+                           "mirror-resync force-current or rebuild is rebuilt in full; a leg "
+                           "that ran on its own (diverged) is kept out until the administrator "
+                           "chooses; a device holding anything else is left alone.",
                .default_value = "true",
                .reloadable = true});
   p.push_back({.name = "initial_source",
