@@ -28,7 +28,6 @@ constexpr int kLockPollMs = 10;
 constexpr int kCrmExitNoSuchObject = 105;  // CRM_EX_NOSUCH: the attribute is not set.
 constexpr size_t kMaxCacheBytes = 4096;
 constexpr char kCrmAttribute[] = "crm_attribute";
-constexpr char kRunByPacemakerPrefix[] = "OCF_RESKEY_CRM_meta_";
 
 std::string Errno(const std::string& what) { return what + ": " + std::strerror(errno); }
 
@@ -160,11 +159,6 @@ class CrmAttributeRecord : public ClusterRecord {
       if (it == env.end()) continue;
       child_env_.push_back(std::string(key) + "=" + it->second);
       cluster_known_ = std::string(key) + " is set";
-    }
-    for (const auto& [key, unused] : env) {
-      if (cluster_known_.empty() && key.rfind(kRunByPacemakerPrefix, 0) == 0) {
-        cluster_known_ = "run by Pacemaker (" + key + ")";
-      }
     }
   }
 

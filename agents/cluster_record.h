@@ -64,9 +64,9 @@ std::unique_ptr<PacemakerPresence> NewProcPacemakerPresence(const std::string& p
 /// A call that fails (exit 1 "CIB busy", 102, a timeout, output that is not one value) is retried
 /// with a short backoff while `deadline` (the action's budget; nullptr: kDefaultBudgetMs for each
 /// Read or Write) allows, each call's timeout bounded by what is left; then kFailed with the
-/// reason. kNoCluster only when neither CIB_file nor CIB_shadow is set, the environment does not
-/// show a run by Pacemaker (no OCF_RESKEY_CRM_meta_* key), and crm_attribute is not installed or
-/// `presence` says no Pacemaker runs here.
+/// reason. kNoCluster only when neither CIB_file nor CIB_shadow is set and crm_attribute is not
+/// installed or `presence` says no Pacemaker runs here (an agent run by Pacemaker always has
+/// pacemakerd on its node; OCF_RESKEY_CRM_meta_* alone proves nothing: ocf-tester sets them).
 ///
 /// Every write runs --update (or --delete) and then --query, and is kWritten only when the
 /// cluster holds the value. A kIfChanged write is skipped (no fork) only while the cache file
