@@ -292,6 +292,8 @@ class CrmAttributeRecord : public ClusterRecord {
              cluster_known_ + ")";
       return Outcome::kFailed;
     }
+    // No Pacemaker here (read from /proc, no fork): crm_attribute could only fail.
+    if (NoClusterHere(/*installed=*/true, err)) return Outcome::kNoCluster;
     std::vector<std::string> argv = args;
     argv.insert(argv.begin(), program);
     Clock* clock = deadline.clock();
