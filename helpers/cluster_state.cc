@@ -118,16 +118,19 @@ bool ParseCrmMonXml(const std::string& xml, ClusterState* out, std::string* err)
   }
   ClusterState s;
   if (auto status = root->get_child_optional("status")) {
-    if (Attr(*status, "code", "0") != "0") {
-      s.error = Attr(*status, "message");
+    const std::string code = Attr(*status, "code", "0");
+    if (code != "0") {
+      // The first non-empty error, else the message, else the code: never no reason.
       if (auto errors = status->get_child_optional("errors")) {
         for (const auto& [tag, e] : *errors) {
-          if (tag == "error") {
+          if (tag == "error" && !e.data().empty()) {
             s.error = e.data();
             break;
           }
         }
       }
+      if (s.error.empty()) s.error = Attr(*status, "message");
+      if (s.error.empty()) s.error = "crm_mon status " + code;
       *out = std::move(s);
       return true;
     }

@@ -45,6 +45,14 @@ TEST_CASE("crm_mon XML: a cluster that is not running, and garbage") {
   CHECK_FALSE(ParseCrmMonXml("<pacemaker-result><summary>", &s, &err));
   CHECK(err.find("cannot parse XML") != std::string::npos);
   CHECK_FALSE(ParseCrmMonXml("<other/>", &s, &err));
+  // Found by the fuzzer (tests/fuzz/regressions/cluster_xml): never "not reachable" without why.
+  REQUIRE(
+      ParseCrmMonXml("<pacemaker-result><status code=\"102\" message=\"Not connected\">"
+                     "<errors><error/></errors></status></pacemaker-result>",
+                     &s, &err));
+  CHECK(s.error == "Not connected");
+  REQUIRE(ParseCrmMonXml("<pacemaker-result><status code=\"102\"/></pacemaker-result>", &s, &err));
+  CHECK(s.error == "crm_mon status 102");
 }
 
 TEST_CASE("CIB resources: twinarray mirrors with their parameters and group") {
