@@ -503,6 +503,7 @@ Result Mirror::Validate() {
       devices.push_back({std::string("meta_") + LegLetter(i), config_.metas[i]});
   }
   std::vector<std::pair<std::string, std::string>> seen;  // devnum, param
+  int legs_here = 0;
   for (const Device& d : devices) {
     BlockDeviceInfo info;
     std::string err;
@@ -511,6 +512,7 @@ Result Mirror::Validate() {
       log_->Warn(d.param + "=" + d.path + " does not exist on this node (array unreachable?)");
       continue;
     }
+    if (d.param.rfind("leg_", 0) == 0) ++legs_here;
     if (!info.is_block) {
       return Result::Of(Status::kErrConfigured, d.param + "=" + d.path + " is not a block device");
     }
@@ -526,6 +528,12 @@ Result Mirror::Validate() {
       return Result::Of(Status::kErrConfigured,
                         d.param + "=" + d.path + " is too small to carve 4 MiB of metadata from");
     }
+  }
+  if (legs_here == 0) {
+    // This node sees neither array (or lacks the multipath maps): it says nothing about the
+    // mirror elsewhere. A probe says not running, a stop succeeds, the rest is ERR_INSTALLED.
+    return Result::NotOnThisNode("neither leg_a=" + config_.legs[0] +
+                                 " nor leg_b=" + config_.legs[1] + " exists on this node");
   }
   return Result::Ok();
 }

@@ -870,4 +870,21 @@ TEST_CASE("the mirror's lock serialises actions") {
   CHECK(other.Acquire(dir + "/run", "twin1", &clock, 0, &err));
 }
 
+TEST_CASE("#15-8: a node that has neither leg: start and validate-all ERR_INSTALLED, probe 7") {
+  Fixture f;
+  f.disks.devices.clear();
+  ocf::Result r = f.Make().Start();
+  CHECK(r.missing_here);
+  CHECK(ocf::ForAction(r, "start", false).status == Status::kErrInstalled);
+  CHECK(r.exit_reason.find("exists on this node") != std::string::npos);
+  CHECK(ocf::ForAction(f.Make().Validate(), "validate-all", false).status == Status::kErrInstalled);
+  CHECK(f.Make().Monitor(0, /*probe=*/true).status == Status::kNotRunning);
+  CHECK(f.Make().Stop().ok());
+  CHECK(f.dm.Mutations() == 0);
+  // One leg is enough to be this mirror's node (the other array may be down).
+  Fixture one;
+  one.disks.devices.erase(kLegB);
+  CHECK(one.Make().Validate().ok());
+}
+
 }  // namespace twinarray
