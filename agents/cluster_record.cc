@@ -421,6 +421,20 @@ std::unique_ptr<PacemakerPresence> NewProcPacemakerPresence(const std::string& p
   return std::make_unique<ProcPacemakerPresence>(proc_root);
 }
 
+const char* RecordStatusName(RecordStatus status) {
+  switch (status) {
+    case RecordStatus::kFound:
+      return "found";
+    case RecordStatus::kAbsent:
+      return "absent";
+    case RecordStatus::kNoCluster:
+      return "no-cluster";
+    case RecordStatus::kFailed:
+      return "failed";
+  }
+  return "failed";
+}
+
 std::unique_ptr<ClusterRecord> NewCrmAttributeRecord(const ocf::Env& env,
                                                      const std::string& cache_dir,
                                                      const Deadline* deadline,

@@ -24,6 +24,9 @@ enum class WriteStatus {
   kFailed,     ///< A cluster is there but the write failed or could not be confirmed.
 };
 
+/// "found", "absent", "no-cluster", "failed" (logs, JSON, tests).
+const char* RecordStatusName(RecordStatus status);
+
 /// How a write may use the node's cache of the record.
 enum class WriteMode {
   /// Always sent to the cluster and read back: every write that narrows what is current or sets

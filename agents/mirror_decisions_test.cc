@@ -117,19 +117,6 @@ bool NotOurs(const LegProbe& p, int leg) {
                          p.superblock.array_position != kNoArrayPosition));
 }
 
-const char* MarkName(RecordStatus s) {
-  switch (s) {
-    case RecordStatus::kFound:
-      return "found";
-    case RecordStatus::kAbsent:
-      return "absent";
-    case RecordStatus::kNoCluster:
-      return "no cluster";
-    case RecordStatus::kFailed:
-      return "unreadable";
-  }
-  return "?";
-}
 
 }  // namespace
 
@@ -246,7 +233,7 @@ TEST_CASE("PlanReAdd: invariants over every returning leg, running leg and mark"
             ++combinations;
             const ReAddPlan plan = PlanReAdd(config, leg, ret.probe, run.probe, mark, marked);
             INFO("leg " << leg << " returning " << ret.name << " | running " << run.name
-                        << " | mark " << MarkName(mark) << (marked ? " marked" : ""));
+                        << " | mark " << RecordStatusName(mark) << (marked ? " marked" : ""));
             INFO(plan.reason);
             const RaidSuperblock& sb = ret.probe.superblock;
             if (!ret.probe.readable) {

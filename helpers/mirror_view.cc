@@ -119,20 +119,6 @@ char HealthChar(LegHealth h) {
   return '?';
 }
 
-const char* RecordWord(RecordStatus s) {
-  switch (s) {
-    case RecordStatus::kFound:
-      return "found";
-    case RecordStatus::kAbsent:
-      return "absent";
-    case RecordStatus::kNoCluster:
-      return "no-cluster";
-    case RecordStatus::kFailed:
-      return "failed";
-  }
-  return "failed";
-}
-
 // The stale-leg guard's verdict for a mirror that is not assembled. A record that cannot be read
 // is never taken as "no record": the guard cannot tell which legs are current.
 AssemblyPlan GuardPlan(const MirrorView& view) {
@@ -668,7 +654,7 @@ Json MirrorStatusJson(const MirrorView& v) {
   j.Set("region_size_kib", v.target.config.region_size_kib);
   j.Set("max_recovery_rate_kib", v.max_recovery_rate_kib);
   Json record = Json::Object();
-  record.Set("status", RecordWord(v.record_status));
+  record.Set("status", RecordStatusName(v.record_status));
   record.Set("current", v.record_value);
   record.Set("error", v.record_error);
   record.Set("rebuild", v.rebuild_value);
