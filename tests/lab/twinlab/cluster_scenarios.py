@@ -12,11 +12,12 @@ import os
 import re
 import time
 
-from .cluster import Cluster, MIRROR, SERVICE_IP
+from .cluster import GROUP_MEMBERS, MOUNT, Cluster, MIRROR, SERVICE_IP
 from .guest import GuestError
 from .lab import wait_until
+from . import dmstatus
 from .scenarios import (GROUP_BOOT_TIMEOUT_S, GROUP_DIAGNOSIS, GROUPS, Failure, check_installed,
-                        scenario, wait_array_usable)
+                        leg_written, scenario, wait_array_usable)
 from .workload import Client
 
 
@@ -32,6 +33,7 @@ GROUPS["cluster"] = boot_cluster_group
 GROUP_BOOT_TIMEOUT_S["cluster"] = 1800
 GROUP_DIAGNOSIS["cluster"] = lambda lab: lab.cluster.diagnosis()
 INFINITY_COUNT = 1000000  # Pacemaker's score INFINITY, as crm_failcount prints it
+PGDATA = MOUNT + "/pgdata"
 
 
 # ---------------------------------------------------------------- helpers
@@ -103,15 +105,6 @@ def wait_mirror(g, pred, timeout, what):
                       timeout, interval=0.5, what=what)
 
 
-def image_written(g, leg):
-    """(kernel name, MiB written so far) of the mirror's data map of `leg` (the carved
-    <mirror>-rimage_<leg>): what md wrote to that leg."""
-    r = g.sh('n=$(basename "$(readlink -f "/dev/mapper/$1")") && echo "$n" $(cat "/sys/block/$n/stat")',
-             "%s-rimage_%s" % (MIRROR, leg), timeout=20, check=True)
-    f = r.out.split()
-    return f[0], int(f[7]) / 2048  # stat field 7: sectors written
-
-
 def record(g):
     """The stale-leg record (CIB crm_config twinarray-<mirror>-current)."""
     r = g.run(["crm_attribute", "--type", "crm_config", "--name", "twinarray-%s-current" % MIRROR,
@@ -154,9 +147,13 @@ def sc_bringup(ctx):
     t0 = time.monotonic()
     with Run(ctx, "bringup") as run:
         ctx.figures["first_commits_s"] = round(time.monotonic() - t0, 1)
-        time.sleep(5)
+        # commits keep being acknowledged (a liveness bound, not a rate: the rate is a figure)
+        t1 = time.monotonic()
+        run.resumed(t1, timeout=120, n=10)
         f = run.finish()
-    ctx.check(f["acked_commits"] >= 10, "only %d commits in 5 s" % f["acked_commits"])
+        ctx.figures["commits_per_s"] = round(f["acked_commits"] / max(time.monotonic() - t0,
+                                                                      0.001), 1)
+    ctx.check(f["acked_commits"] >= 10, "only %d commits acknowledged" % f["acked_commits"])
 
 
 def active(ctx):
@@ -201,6 +198,27 @@ def recovery_times(g):
     return out
 
 
+def postmaster_pid(g):
+    """PID of PostgreSQL's postmaster on g (first line of its postmaster.pid), or None."""
+    r = g.run(["head", "-n", "1", PGDATA + "/postmaster.pid"], timeout=20)
+    pid = r.out.strip()
+    return pid if r.rc == 0 and pid.isdigit() else None
+
+
+def check_unmoved(ctx, cl, g, pid_before, what):
+    """Nothing moved and nothing restarted: PostgreSQL on g is the postmaster that ran before the
+    fault, and no member of g-db above the mirror has a failed action. (What a bound on the
+    longest commit gap stood for; rto_s stays a figure.)"""
+    pid = postmaster_pid(g)
+    ctx.check(pid_before is not None and pid == pid_before,
+              "%s: PostgreSQL on %s was restarted (postmaster %s, before the fault %s)"
+              % (what, g.name, pid, pid_before))
+    st = cl.status()
+    ctx.check(st is not None, "%s: no cluster status to check for failed actions" % what)
+    fails = [x for x in st["failures"] if x[0] in GROUP_MEMBERS[1:]]
+    ctx.check(not fails, "%s: failed actions in g-db: %s" % (what, fails))
+
+
 def stays(ctx, cl, where, seconds, what):
     """The database stays on `where` for `seconds` (checked every 2 s)."""
     end = time.monotonic() + seconds
@@ -215,6 +233,7 @@ def stays(ctx, cl, where, seconds, what):
 def sc_path_loss(ctx):
     """(1) One path of array A lost on the active node: commits go on, nothing moves."""
     cl, g, _ = active(ctx)
+    pid = postmaster_pid(g)
     with Run(ctx, "path_loss") as run:
         t0 = time.monotonic()
         g.path_down("dA0")
@@ -223,10 +242,10 @@ def sc_path_loss(ctx):
         ctx.check(st and st.split()[5] == "AA", "mirror not AA with one path lost: %s" % st)
         ctx.check(mpath_attr(cl, g).find('value="2"') >= 0,
                   "twinarray-arrays is not 2 with one path lost: %s" % mpath_attr(cl, g))
-        run.resumed(t0 + 20)
+        run.resumed(t0 + 20)  # commits acknowledged with the path still gone
         g.path_up("dA0")
-        f = run.finish()
-    ctx.check(f["rto_s"] < 15, "commits stopped for %.1f s on a path loss" % f["rto_s"])
+        run.finish()
+    check_unmoved(ctx, cl, g, pid, "one path lost")
     cl.wait_healthy(timeout=120)
 
 
@@ -234,6 +253,7 @@ def sc_path_loss(ctx):
 def sc_array_loss(ctx):
     """(2) Array A lost (both nodes, both paths): commits go on from leg B, nothing moves."""
     cl, g, s = active(ctx)
+    pid = postmaster_pid(g)
     with Run(ctx, "array_loss") as run:
         t0 = time.monotonic()
         for n in (g, s):
@@ -242,9 +262,9 @@ def sc_array_loss(ctx):
         ctx.figures["leg_failed_s"] = round(time.monotonic() - t0, 1)
         wait_until(lambda: record(g) == "b", 40, interval=2, what="stale-leg record b")
         stays(ctx, cl, g.name, 20, "array A lost")
-        run.resumed(time.monotonic())
-        f = run.finish()
-    ctx.check(f["rto_s"] < 30, "commits stopped for %.1f s on an array loss" % f["rto_s"])
+        run.resumed(time.monotonic())  # commits acknowledged on leg B alone
+        run.finish()
+    check_unmoved(ctx, cl, g, pid, "array A lost")
     for n in (g, s):
         n.array_up("A")
     cl.wait_healthy(timeout=240)
@@ -268,14 +288,14 @@ def sc_array_return(ctx):
         g.run(["dd", "if=/dev/zero", "of=/u02/oradata/while-b-out.bin", "bs=1M", "count=32",
                "oflag=direct"], timeout=120, check=True)
         time.sleep(5)
-        written0 = image_written(g, "b")
+        written0 = leg_written(g, MIRROR, "b")
         t_up = time.monotonic()
         for n in (g, s):
             n.array_up("B")
         done = wait_mirror(g, lambda f: f[5] == "AA" and f[7] == "idle", 120,
                            "mirror back to AA idle")
         ctx.figures["back_to_redundant_s"] = round(time.monotonic() - t_up, 1)
-        written1 = image_written(g, "b")
+        written1 = leg_written(g, MIRROR, "b")
         stays(ctx, cl, g.name, 4, "array B returned")
         run.finish()
     rec = recovery_times(g)[before:]
@@ -288,11 +308,11 @@ def sc_array_return(ctx):
     # difference-only, by what was written to leg B while it caught up (the copy plus the
     # workload's own mirrored writes), against the leg's size: a full resync writes all of it
     leg_mib = int(done.split()[6].split("/")[1]) / 2048
-    copied_mib = written1[1] - (written0[1] if written1[0] == written0[0] else 0)
+    copied_mib = dmstatus.written_since(written0, written1)
     ctx.figures["resync_written_mib"] = round(copied_mib, 1)
     ctx.figures["leg_mib"] = round(leg_mib)
-    ctx.check(copied_mib < leg_mib / 4, "%.0f MiB written to leg B to bring it back, of %.0f MiB: "
-              "not difference-only" % (copied_mib, leg_mib))
+    why = dmstatus.judge_resync_written(copied_mib, leg_mib, "difference", dirty_mib=32)
+    ctx.check(why is None, "array B's return: %s" % why)
     wait_until(lambda: record(g) == "a,b", 60, interval=2, what="record a,b after resync")
     g.run(["rm", "-f", "/u02/oradata/while-b-out.bin"], timeout=60)
 
