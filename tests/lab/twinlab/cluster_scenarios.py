@@ -10,9 +10,11 @@ in_doubt (sent, never acknowledged), and what else the scenario measures.
 """
 import os
 import re
+import threading
 import time
 
-from .cluster import GROUP_MEMBERS, MOUNT, Cluster, MIRROR, SERVICE_IP
+from .cluster import (GROUP_MEMBERS, MOUNT, PACEMAKER_LOG_COPY, Cluster, MIRROR, SERVICE_IP,
+                      bad_ops, logged_results, op_history, parse_interval_s)
 from .guest import GuestError
 from .lab import wait_until
 from . import dmstatus
@@ -315,6 +317,153 @@ def sc_array_return(ctx):
     ctx.check(why is None, "array B's return: %s" % why)
     wait_until(lambda: record(g) == "a,b", 60, interval=2, what="record a,b after resync")
     g.run(["rm", "-f", "/u02/oradata/while-b-out.bin"], timeout=60)
+
+
+def monitor_intervals_s(g, rid):
+    """The intervals (s) of rid's recurring monitors, read from the CIB."""
+    r = g.run(["cibadmin", "--query", "--xpath",
+               "//primitive[@id='%s']/operations/op[@name='monitor']" % rid], timeout=60)
+    found = re.findall(r'\binterval="([^"]+)"', r.out)
+    if r.rc != 0 or not found:
+        raise Failure("no monitor interval for %s in the CIB: %s" % (rid, r.out.strip()[:300]))
+    return sorted(parse_interval_s(x) for x in found)
+
+
+def mirror_ops(g):
+    """The CIB's operation history of p-mirror (every node); a CIB that cannot be read twice
+    in a row fails the scenario (it is never taken as "no failure")."""
+    for _ in range(2):
+        r = g.run(["cibadmin", "--query", "--scope", "status"], timeout=60)
+        if r.rc == 0:
+            return op_history(r.out, "p-mirror")
+        time.sleep(1)
+    raise Failure("cibadmin --query --scope status failed rc=%s: %s" % (r.rc, r.out[-300:]))
+
+
+def dmesg_lines(g):
+    return g.run(["dmesg"], timeout=30, check=True).out.splitlines()
+
+
+class LogMark:
+    """What the host's copy of a node's pacemaker.log gained since the mark."""
+
+    def __init__(self, g):
+        self.path = os.path.join(g.share, PACEMAKER_LOG_COPY)
+        self.offset = os.path.getsize(self.path) if os.path.exists(self.path) else 0
+
+    def text(self):
+        try:
+            with open(self.path, errors="replace") as f:
+                f.seek(self.offset)
+                return f.read()
+        except OSError:
+            return ""
+
+
+# Writes md may make to one leg and not the other during a check: none (a check only reads);
+# what the workload writes lands on both legs. A rebuild writes the whole leg (~1 GiB here).
+VERIFY_WRITE_NOISE_MIB = 16
+
+
+@scenario("cluster-verify", group="cluster", timeout=600)
+def sc_verify(ctx):
+    """(#15-1) mirror-resync verify under the cluster's own monitors: no rebuild of leg B, no
+    190, no failed operation; the check completes with its mismatch count (0)."""
+    cl, g, s = active(ctx)
+    f = ctx.figures
+    pid = postmaster_pid(g)
+    intervals = monitor_intervals_s(g, "p-mirror")
+    f["monitor_intervals_s"] = intervals
+    # the check must outlast two of the shortest monitor intervals and one of the longest: md
+    # paces every sync action by the table's max_recovery_rate (mirror-resync throttle)
+    span_s = 2 * intervals[0] if len(intervals) == 1 else max(2 * intervals[0], intervals[-1])
+    st = mirror_status(g).split()
+    leg_kib = int(st[6].split("/")[1]) // 2
+    rate = max(2000, int(leg_kib / (span_s * 1.3)))  # md never paces below speed_limit_min
+    f["throttle_kib_s"] = rate
+    m = re.search(r"\bmax_recovery_rate (\d+)", g.run(["dmsetup", "table", MIRROR], timeout=20,
+                                                      check=True).out)
+    rate_before = m.group(1) if m else "0"
+    # the mirror's monitors report 0 before the check (the last result of the longest may still
+    # be an earlier scenario's 190); failures recorded before it are the baseline, not counted
+    baseline = mirror_ops(g)
+    wait_until(lambda: not bad_ops(mirror_ops(g), baseline), 2 * intervals[-1] + 30, interval=3,
+               what="p-mirror's recurring monitors to report 0 before the check")
+    baseline = mirror_ops(g)
+    out = {}
+    samples = {"check": 0, "health": set(), "rebuild_tables": [], "bad_ops": []}
+    with Run(ctx, "verify") as run:
+        r = g.run(["mirror-resync", "throttle", MIRROR, "--max-rate", str(rate)], timeout=120)
+        ctx.check(r.rc == 0, "mirror-resync throttle failed rc=%s: %s" % (r.rc, r.out[-500:]))
+        try:
+            log = LogMark(g)
+            dmesg0 = len(dmesg_lines(g))
+            w0 = {leg: leg_written(g, MIRROR, leg) for leg in "ab"}
+
+            def verify():
+                out["r"] = g.run(["mirror-resync", "verify", MIRROR, "--wait", "--timeout", "900"],
+                                 timeout=960)
+            th = threading.Thread(target=verify, daemon=True)
+            t0 = time.monotonic()
+            th.start()
+            idle_since = None  # the verify should return soon after the kernel's action ends
+            while th.is_alive() and (idle_since is None or time.monotonic() - idle_since < 60):
+                line = mirror_status(g)
+                if line:
+                    fl = line.split()
+                    samples["health"].add(fl[5])
+                    samples["check"] += fl[7] == "check"
+                    busy = fl[7] != "idle" or time.monotonic() - t0 < 30
+                    idle_since = None if busy else (idle_since or time.monotonic())
+                table = g.run(["dmsetup", "table", MIRROR], timeout=20).out
+                if "rebuild" in table.split():
+                    samples["rebuild_tables"].append(table.strip())
+                samples["bad_ops"] += [h for h in bad_ops(mirror_ops(g), baseline)
+                                       if h not in samples["bad_ops"]]
+                th.join(2)
+            f["check_s"] = round(time.monotonic() - t0, 1)
+            w1 = {leg: leg_written(g, MIRROR, leg) for leg in "ab"}
+        finally:
+            g.run(["mirror-resync", "throttle", MIRROR, "--max-rate", rate_before], timeout=120)
+        stays(ctx, cl, g.name, 4, "verify")
+        run.finish()
+    r = out.get("r")
+    if r is not None:
+        ctx.note("mirror-resync verify: rc %s: %s" % (r.rc, r.out.strip()[-300:]))
+    written = {leg: dmstatus.written_since(w0[leg], w1[leg]) for leg in "ab"}
+    f["written_a_mib"], f["written_b_mib"] = round(written["a"], 1), round(written["b"], 1)
+    new_dmesg = dmesg_lines(g)[dmesg0:]
+    recoveries = [l for l in new_dmesg if "recovery of RAID array" in l or
+                  "resync of RAID array" in l]
+    results = [x for x in logged_results(log.text(), "p-mirror") if x[2] != "ok"]
+    f["check_samples"] = samples["check"]
+    # what the verify must not do, each seen on its own
+    ctx.check(not samples["rebuild_tables"], "the mirror was reloaded with rebuild during the "
+              "check: %s" % samples["rebuild_tables"][:1])
+    ctx.check(samples["health"] == {"AA"}, "leg health during the check: %s (only AA expected: "
+              "a leg was failed or rebuilt)" % sorted(samples["health"]))
+    ctx.check(written["b"] - written["a"] <= VERIFY_WRITE_NOISE_MIB,
+              "%.0f MiB written to leg B and %.0f MiB to leg A during the check: leg B was "
+              "rewritten" % (written["b"], written["a"]))
+    ctx.check(not recoveries, "md recovered a leg during the check: %s" % recoveries[:2])
+    ctx.check(not samples["bad_ops"], "p-mirror operations failed or degraded during the check: "
+              "%s" % samples["bad_ops"][:3])
+    ctx.check(not results, "pacemaker-controld logged p-mirror results other than ok during the "
+              "check: %s" % results[:3])
+    # the check itself: it ran in the kernel for two monitor intervals and completed
+    ctx.check(r is not None, "mirror-resync verify --wait had not returned 60 s after the "
+              "mirror's sync action ended")
+    ctx.check(samples["check"] > 0, "dm-raid never showed the check running")
+    ctx.check(f["check_s"] >= 2 * intervals[0], "the check lasted %.0f s, less than two monitor "
+              "intervals (%s s): no monitor was tested against it" % (f["check_s"], intervals[0]))
+    ctx.check(any("data-check done" in l for l in new_dmesg), "md did not log the check as done")
+    m = re.search(r"check finished: (\d+) mismatched sectors", r.out)
+    ctx.check(r.rc == 0 and m, "mirror-resync verify --wait: rc %s: %s" % (r.rc, r.out[-500:]))
+    f["mismatched_sectors"] = int(m.group(1))
+    ctx.check(f["mismatched_sectors"] == 0, "verify found %s mismatched sectors" % m.group(1))
+    check_unmoved(ctx, cl, g, pid, "verify")
+    ctx.check(record(g) == "a,b", "record after the verify is %r" % record(g))
+    cl.wait_healthy(timeout=120)
 
 
 @scenario("cluster-node-crash", group="cluster", timeout=900)
