@@ -19,7 +19,7 @@ from .guest import GuestError
 from .lab import wait_until
 from . import dmstatus
 from .scenarios import (GROUP_BOOT_TIMEOUT_S, GROUP_DIAGNOSIS, GROUPS, Failure, check_installed,
-                        leg_written, scenario, wait_array_usable)
+                        host_image_digest, leg_written, scenario, wait_array_usable)
 from .workload import Client
 
 
@@ -464,6 +464,74 @@ def sc_verify(ctx):
     check_unmoved(ctx, cl, g, pid, "verify")
     ctx.check(record(g) == "a,b", "record after the verify is %r" % record(g))
     cl.wait_healthy(timeout=120)
+
+
+def crm_config(g, key):
+    """(rc, value) of a crm_config key (rc 6 / value None: not set)."""
+    r = g.run(["crm_attribute", "--type", "crm_config", "--name", key, "--query", "--quiet"],
+              timeout=30)
+    return r.rc, r.out.strip() if r.rc == 0 else None
+
+
+def leg_digests(ctx):
+    """sha256 of each leg's whole image (metadata area and data), read on the host."""
+    return {t: host_image_digest(a.image, 0, a.size) for t, a in ctx.lab.layout.arrays.items()}
+
+
+@scenario("cluster-force-current-guard", group="cluster", timeout=900)
+def sc_force_current_guard(ctx):
+    """(#15-3) Mirror stopped, record a, both legs readable: force-current --leg B --yes is
+    refused and changes nothing (record, marks, legs)."""
+    cl, g, s = active(ctx)
+    f = ctx.figures
+    keys = ["twinarray-%s-%s" % (MIRROR, k) for k in ("current", "rebuild", "override")]
+    t0 = time.monotonic()
+    for n in (g, s):
+        n.array_down("B")
+    wait_mirror(g, lambda fl: fl[5] == "AD", 60, "leg B failed (AD)")
+    wait_until(lambda: record(g) == "a", 40, interval=2, what="record a")
+    # the administrator stops the group (the mirror with it) while array B is out
+    g.run(["crm_resource", "--resource", "g-db", "--meta", "--set-parameter", "target-role",
+           "--parameter-value", "Stopped"], timeout=60, check=True)
+    try:
+        wait_until(lambda: (lambda st: st and not cl.running_anywhere("p-mirror", st))(
+            cl.status()), 300, interval=2, what="g-db stopped")
+        for n in (g, s):
+            n.array_up("B")
+        for n in (g, s):
+            wait_array_usable(n, "arrayB")
+            wait_array_usable(n, "arrayA")
+            ctx.check(mirror_status(n) is None, "%s: the mirror map exists although g-db is "
+                      "stopped: %s" % (n.name, mirror_status(n)))
+        f["stopped_phase_s"] = round(time.monotonic() - t0, 1)
+        before = {k: crm_config(g, k) for k in keys}
+        ctx.check(before[keys[0]] == (0, "a"), "record before force-current: %s" % (before,))
+        legs = leg_digests(ctx)
+        r = g.run(["mirror-resync", "force-current", MIRROR, "--leg", "B", "--yes"], timeout=120)
+        ctx.note("mirror-resync force-current --leg B --yes: rc %s: %s"
+                 % (r.rc, r.out.strip()[-400:]))
+        f["force_current_rc"] = r.rc
+        after = {k: crm_config(g, k) for k in keys}
+        ctx.check(r.rc != 0, "force-current --leg B --yes succeeded with leg A, the recorded "
+                  "current leg, readable: %s" % r.out.strip()[-300:])
+        ctx.check(r.rc == 69 and "leg A" in r.out, "force-current --leg B --yes: exit %s, not "
+                  "69 (refused) naming leg A: %s" % (r.rc, r.out.strip()[-300:]))
+        ctx.check(after == before, "the refused force-current changed the cluster record: "
+                  "%s -> %s" % (before, after))
+        ctx.check(leg_digests(ctx) == legs, "the refused force-current changed a leg")
+        for n in (g, s):
+            ctx.check(mirror_status(n) is None, "%s: a mirror map after the refused "
+                      "force-current: %s" % (n.name, mirror_status(n)))
+    finally:
+        for n in (g, s):
+            if n.running():
+                n.restore_paths()
+        g.run(["crm_resource", "--resource", "g-db", "--meta", "--delete-parameter",
+               "target-role"], timeout=60)
+    # started again from leg A; B returns through the bitmap
+    where = cl.wait_healthy(timeout=420)
+    wait_until(lambda: record(cl.node(where)) == "a,b", 60, interval=2,
+               what="record a,b after the restart")
 
 
 @scenario("cluster-node-crash", group="cluster", timeout=900)
