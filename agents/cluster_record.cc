@@ -1,12 +1,18 @@
 #include "cluster_record.h"
 
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <optional>
 #include <vector>
 
 #include "subprocess.h"
@@ -14,146 +20,464 @@
 namespace twinarray {
 namespace {
 
-constexpr int kCrmAttributeTimeoutMs = 15000;
+constexpr long long kCallCapMs = 15000;  // One crm_attribute call, at most.
+constexpr int kFirstBackoffMs = 50;
+constexpr int kMaxBackoffMs = 1000;
+constexpr int kLockPollMs = 10;
 constexpr int kCrmExitNoSuchObject = 105;  // CRM_EX_NOSUCH: the attribute is not set.
-constexpr int kCrmExitDisconnect = 102;    // CRM_EX_DISCONNECT: no cluster to talk to.
-constexpr char kUnreachableMarker[] = ".unreachable";
+constexpr size_t kMaxCacheBytes = 4096;
 constexpr char kCrmAttribute[] = "crm_attribute";
+constexpr char kRunByPacemakerPrefix[] = "OCF_RESKEY_CRM_meta_";
+
+std::string Errno(const std::string& what) { return what + ": " + std::strerror(errno); }
+
+/// The first line of `text` with control characters shown as '?' (it ends up in log lines).
+std::string FirstLine(const std::string& text) {
+  std::string line = text.substr(0, text.find('\n'));
+  for (char& c : line) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  }
+  return line;
+}
+
+/// Writes all of `data` to `fd`; false with errno set on failure.
+bool WriteAll(int fd, const std::string& data) {
+  size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+/// Replaces `dir`/`name` with `content` atomically: a unique temporary file in `dir` (mkstemp),
+/// every write, the flush and the close checked, then rename. On failure the old file is left as
+/// it was and false is returned with the reason. (A private stand-in for WriteFileAtomically of
+/// agents/atomic_file.h, written on another branch.)
+bool ReplaceFile(const std::string& dir, const std::string& name, const std::string& content,
+                 std::string* err) {
+  const std::string path = dir + "/" + name;
+  std::string tmp = dir + "/." + name + ".XXXXXX";
+  const int fd = mkostemp(tmp.data(), O_CLOEXEC);
+  if (fd < 0) {
+    *err = Errno("cannot create a temporary file in " + dir);
+    return false;
+  }
+  bool ok = WriteAll(fd, content);
+  if (!ok) *err = Errno("cannot write " + tmp);
+  if (ok && fsync(fd) != 0) {
+    ok = false;
+    *err = Errno("cannot flush " + tmp);
+  }
+  if (close(fd) != 0 && ok) {
+    ok = false;
+    *err = Errno("cannot close " + tmp);
+  }
+  if (ok && rename(tmp.c_str(), path.c_str()) != 0) {
+    ok = false;
+    *err = Errno("cannot rename " + tmp + " to " + path);
+  }
+  if (!ok) unlink(tmp.c_str());
+  return ok;
+}
+
+/// A name that can be a cache file of its own: no directory part, not hidden.
+bool CacheableKey(const std::string& key) {
+  return !key.empty() && key[0] != '.' && key.find('/') == std::string::npos &&
+         key.find('\0') == std::string::npos;
+}
+
+class ProcPacemakerPresence : public PacemakerPresence {
+ public:
+  explicit ProcPacemakerPresence(std::string proc_root) : root_(std::move(proc_root)) {}
+
+  bool Running() override {
+    DIR* dir = opendir(root_.c_str());
+    if (dir == nullptr) return true;  // Cannot tell: a cluster may be there.
+    bool found = false;
+    errno = 0;
+    while (!found) {
+      const dirent* entry = readdir(dir);
+      if (entry == nullptr) {
+        if (errno != 0) found = true;  // A listing cut short cannot say "none".
+        break;
+      }
+      const std::string pid = entry->d_name;
+      if (pid.empty() ||
+          !std::all_of(pid.begin(), pid.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        continue;
+      }
+      found = IsPacemaker(Comm(pid));
+      errno = 0;
+    }
+    closedir(dir);
+    return found;
+  }
+
+ private:
+  /// The process's name, "" when it cannot be read (it may have ended meanwhile).
+  std::string Comm(const std::string& pid) const {
+    const int fd = open((root_ + "/" + pid + "/comm").c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return "";
+    char buf[64];
+    ssize_t n;
+    do {
+      n = read(fd, buf, sizeof buf);
+    } while (n < 0 && errno == EINTR);
+    close(fd);
+    if (n <= 0) return "";
+    std::string comm(buf, static_cast<size_t>(n));
+    return comm.substr(0, comm.find('\n'));
+  }
+
+  static bool IsPacemaker(const std::string& comm) {
+    return comm == "pacemakerd" || comm.rfind("pacemaker-", 0) == 0 ||
+           comm.rfind("pacemaker_", 0) == 0;
+  }
+
+  std::string root_;
+};
+
+/// The exclusive lock on the cache directory for one Read or Write.
+class CacheLock {
+ public:
+  enum class State { kHeld, kNoCache, kTimedOut };
+
+  /// Waits for the lock while `deadline` allows. kNoCache: the directory or the lock file
+  /// cannot be used (`why` says why); the caller then works without the cache.
+  State Acquire(const std::string& dir, const Deadline& deadline, std::string* why) {
+    if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+      *why = Errno("cannot create " + dir);
+      return State::kNoCache;
+    }
+    const std::string path = dir + "/" + kRecordLockFile;
+    fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd_ < 0) {
+      *why = Errno("cannot open " + path);
+      return State::kNoCache;
+    }
+    for (;;) {
+      if (flock(fd_, LOCK_EX | LOCK_NB) == 0) return State::kHeld;
+      if (errno == EINTR) continue;
+      if (errno != EWOULDBLOCK) {
+        *why = Errno("cannot lock " + path);
+        return State::kNoCache;
+      }
+      if (deadline.RemainingMs() <= kLockPollMs) {
+        *why = "the record lock " + path + " stayed held by another action of this node";
+        return State::kTimedOut;
+      }
+      deadline.clock()->SleepMs(kLockPollMs);
+    }
+  }
+
+  ~CacheLock() {
+    if (fd_ >= 0) close(fd_);  // Closing releases the flock.
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+/// What one question to the cluster came to.
+enum class Outcome { kOk, kNoSuchKey, kNoCluster, kFailed };
 
 class CrmAttributeRecord : public ClusterRecord {
  public:
-  CrmAttributeRecord(const ocf::Env& env, std::string cache_dir)
-      : cache_dir_(std::move(cache_dir)) {
+  CrmAttributeRecord(const ocf::Env& env, std::string cache_dir, const Deadline* deadline,
+                     PacemakerPresence* presence)
+      : cache_dir_(std::move(cache_dir)), deadline_(deadline), presence_(presence) {
+    if (presence_ == nullptr) {
+      own_presence_ = NewProcPacemakerPresence();
+      presence_ = own_presence_.get();
+    }
+    if (deadline_ == nullptr) own_clock_ = NewRealClock();
     auto path = env.find("PATH");
     path_ = path != env.end() && !path->second.empty() ? path->second : kDefaultPath;
     child_env_.push_back("PATH=" + path_);
     for (const char* key : {"CIB_file", "CIB_shadow"}) {
       auto it = env.find(key);
-      if (it != env.end()) child_env_.push_back(std::string(key) + "=" + it->second);
+      if (it == env.end()) continue;
+      child_env_.push_back(std::string(key) + "=" + it->second);
+      cluster_known_ = std::string(key) + " is set";
+    }
+    for (const auto& [key, unused] : env) {
+      if (cluster_known_.empty() && key.rfind(kRunByPacemakerPrefix, 0) == 0) {
+        cluster_known_ = "run by Pacemaker (" + key + ")";
+      }
     }
   }
 
   RecordStatus Read(const std::string& key, std::string* value, std::string* err) override {
-    RunResult r;
-    if (!Run({"--type", "crm_config", "--name", key, "--query", "--quiet"}, &r, err)) {
-      return RecordStatus::kNoCluster;
+    const Budget budget(this);
+    CacheLock lock;
+    bool use_cache = false;
+    if (!LockCache(budget.deadline(), key, &lock, &use_cache, err)) return RecordStatus::kFailed;
+    std::string held;
+    switch (Ask(QueryArgs(key), /*query=*/true, budget.deadline(), &held, err)) {
+      case Outcome::kNoCluster:
+        return RecordStatus::kNoCluster;
+      case Outcome::kFailed:
+        return RecordStatus::kFailed;
+      case Outcome::kNoSuchKey:
+        held.clear();
+        break;
+      case Outcome::kOk:
+        break;
     }
-    if (r.exit_code == kCrmExitNoSuchObject) {
-      StoreCache(key, "");
-      return RecordStatus::kAbsent;
-    }
-    if (!r.Succeeded()) {
-      *err = "crm_attribute query of " + key + ": " + r.Describe(kCrmAttributeTimeoutMs) + ": " +
-             FirstLine(r.err);
-      return r.exit_code == kCrmExitDisconnect ? RecordStatus::kNoCluster : RecordStatus::kFailed;
-    }
-    *value = FirstLine(r.out);
-    StoreCache(key, *value);
+    if (use_cache && !RefreshCache(key, held, err)) return RecordStatus::kFailed;
+    if (held.empty()) return RecordStatus::kAbsent;
+    *value = held;
     return RecordStatus::kFound;
   }
 
   WriteStatus Write(const std::string& key, const std::string& value, WriteMode mode,
                     std::string* err) override {
-    std::string cached;
-    if (mode == WriteMode::kIfChanged && LoadCache(key, &cached) && cached == value) {
+    const Budget budget(this);
+    CacheLock lock;
+    bool use_cache = false;
+    if (!LockCache(budget.deadline(), key, &lock, &use_cache, err)) return WriteStatus::kFailed;
+    if (mode == WriteMode::kIfChanged && use_cache && CacheVouchesFor(key, value)) {
       return WriteStatus::kWritten;
     }
-    if (RecentlyUnreachable()) {
-      *err = "no cluster reachable (checked less than " + std::to_string(60) +
-             " s ago)";
-      return WriteStatus::kNoCluster;
-    }
-    RunResult r;
     std::vector<std::string> args = {"--type", "crm_config", "--name", key};
     if (value.empty()) {
       args.push_back("--delete");
     } else {
       args.insert(args.end(), {"--update", value});
     }
-    if (!Run(std::move(args), &r, err)) {
-      MarkUnreachable();
-      return WriteStatus::kNoCluster;
-    }
-    // Deleting a key that is not set is not an error: the cluster holds what was asked.
-    const bool already_absent = value.empty() && r.exit_code == kCrmExitNoSuchObject;
-    if (!r.Succeeded() && !already_absent) {
-      *err = "crm_attribute update of " + key + ": " + r.Describe(kCrmAttributeTimeoutMs) + ": " +
-             FirstLine(r.err);
-      if (r.exit_code == kCrmExitDisconnect) {
-        MarkUnreachable();
-        return WriteStatus::kNoCluster;
-      }
+    std::string unused;
+    // Deleting a key that is not set is not an error (kNoSuchKey): the read-back decides.
+    const Outcome wrote = Ask(args, /*query=*/false, budget.deadline(), &unused, err);
+    if (wrote == Outcome::kNoCluster) return WriteStatus::kNoCluster;
+    if (wrote == Outcome::kFailed) {
+      if (use_cache) ForgetCache(key);  // The cluster may hold either value now.
       return WriteStatus::kFailed;
     }
-    StoreCache(key, value);
-    unlink(MarkerPath().c_str());
+    std::string held;
+    const Outcome read = Ask(QueryArgs(key), /*query=*/true, budget.deadline(), &held, err);
+    if (read != Outcome::kOk && read != Outcome::kNoSuchKey) {
+      if (use_cache) ForgetCache(key);
+      *err = "wrote " + key + " but could not read it back: " + *err;
+      return WriteStatus::kFailed;
+    }
+    if (read == Outcome::kNoSuchKey) held.clear();
+    if (use_cache && !RefreshCache(key, held, err)) return WriteStatus::kFailed;
+    if (held != value) {
+      *err = "the cluster did not keep " + key + "=" + (value.empty() ? "(none)" : value) +
+             ": it holds " + (held.empty() ? "(none)" : held);
+      return WriteStatus::kFailed;
+    }
     return WriteStatus::kWritten;
   }
 
  private:
-  bool Run(std::vector<std::string> args, RunResult* r, std::string* err) {
+  /// The deadline of one Read or Write: the caller's, else kDefaultBudgetMs from now.
+  class Budget {
+   public:
+    explicit Budget(const CrmAttributeRecord* record) {
+      if (record->deadline_ != nullptr) {
+        deadline_ = record->deadline_;
+      } else {
+        own_.emplace(record->own_clock_.get(), kDefaultBudgetMs);
+        deadline_ = &*own_;
+      }
+    }
+    const Deadline& deadline() const { return *deadline_; }
+
+   private:
+    std::optional<Deadline> own_;
+    const Deadline* deadline_ = nullptr;
+  };
+
+  static std::vector<std::string> QueryArgs(const std::string& key) {
+    return {"--type", "crm_config", "--name", key, "--query", "--quiet"};
+  }
+
+  /// Takes the cache lock. False (with `err`) only when another action held it past the
+  /// deadline; `use_cache` says whether the cache may be read and written.
+  bool LockCache(const Deadline& deadline, const std::string& key, CacheLock* lock, bool* use_cache,
+                 std::string* err) const {
+    std::string why;
+    switch (lock->Acquire(cache_dir_, deadline, &why)) {
+      case CacheLock::State::kHeld:
+        *use_cache = CacheableKey(key);
+        return true;
+      case CacheLock::State::kNoCache:
+        *use_cache = false;  // Only costs forks: nothing is skipped without the cache.
+        return true;
+      case CacheLock::State::kTimedOut:
+        *err = key + ": " + why;
+        return false;
+    }
+    return false;
+  }
+
+  /// No cluster on this node: nothing shows one (see NewCrmAttributeRecord), and crm_attribute
+  /// is not installed or no Pacemaker runs. `why` says which.
+  bool NoClusterHere(bool installed, std::string* why) const {
+    if (!cluster_known_.empty()) return false;
+    if (!installed) {
+      *why = "no cluster on this node: crm_attribute is not installed";
+      return true;
+    }
+    if (presence_->Running()) return false;
+    *why = "no cluster on this node: no Pacemaker daemon runs";
+    return true;
+  }
+
+  /// Asks crm_attribute `args`, again after each failure while the deadline allows. For a
+  /// query, `value` receives the value (exit 0 with one line of output).
+  Outcome Ask(const std::vector<std::string>& args, bool query, const Deadline& deadline,
+              std::string* value, std::string* err) const {
+    const std::string what = "crm_attribute " + args[4] + " of " + args[3];
     const std::string program = FindProgram(kCrmAttribute, path_);
     if (program.empty()) {
-      *err = "crm_attribute not found in PATH (no cluster software)";
-      return false;
+      if (NoClusterHere(/*installed=*/false, err)) return Outcome::kNoCluster;
+      *err = what + ": crm_attribute not found in PATH, but a cluster is expected (" +
+             cluster_known_ + ")";
+      return Outcome::kFailed;
     }
-    args.insert(args.begin(), program);
+    std::vector<std::string> argv = args;
+    argv.insert(argv.begin(), program);
+    Clock* clock = deadline.clock();
+    const long long start_ms = clock->NowMs();
+    int backoff_ms = kFirstBackoffMs;
+    int tries = 0;
+    std::string why;
+    for (;;) {
+      ++tries;
+      const Outcome outcome = AskOnce(argv, query, deadline, value, &why);
+      if (outcome != Outcome::kFailed) return outcome;
+      std::string no_cluster;
+      if (NoClusterHere(/*installed=*/true, &no_cluster)) {
+        *err = no_cluster + " (" + what + ": " + why + ")";
+        return Outcome::kNoCluster;
+      }
+      if (deadline.RemainingMs() <= backoff_ms) break;
+      clock->SleepMs(backoff_ms);
+      backoff_ms = std::min(2 * backoff_ms, kMaxBackoffMs);
+    }
+    *err = what + ": " + why + " (" + std::to_string(tries) + " tries in " +
+           std::to_string(clock->NowMs() - start_ms) + " ms; the cluster did not answer)";
+    return Outcome::kFailed;
+  }
+
+  Outcome AskOnce(const std::vector<std::string>& argv, bool query, const Deadline& deadline,
+                  std::string* value, std::string* why) const {
+    if (deadline.Expired()) {
+      *why = "no time left in the action's budget";
+      return Outcome::kFailed;
+    }
     RunOptions options;
     options.env = child_env_;
-    options.timeout_ms = kCrmAttributeTimeoutMs;
-    *r = RunProgram(args, options);
-    if (!r->started) {
-      *err = r->error;
-      return false;
+    options.timeout_ms = deadline.StepMs(kCallCapMs);
+    const RunResult r = RunProgram(argv, options);
+    const bool exited = r.started && !r.timed_out && r.term_signal == 0;
+    if (exited && r.exit_code == kCrmExitNoSuchObject) return Outcome::kNoSuchKey;
+    if (!r.Succeeded()) {
+      *why = r.Describe(options.timeout_ms);
+      if (!r.err.empty()) *why += ": " + FirstLine(r.err);
+      return Outcome::kFailed;
     }
-    return true;
+    if (!query) return Outcome::kOk;
+    // One line: the value. An empty line is an empty value, which means absent.
+    std::string out = r.out;
+    if (!out.empty() && out.back() == '\n') out.pop_back();
+    if (r.out.empty() || out.find('\n') != std::string::npos) {
+      *why = "exit 0 but the output is not one value: \"" + FirstLine(r.out) + "\"";
+      return Outcome::kFailed;
+    }
+    if (out.empty()) return Outcome::kNoSuchKey;
+    *value = out;
+    return Outcome::kOk;
   }
-
-  static std::string FirstLine(const std::string& text) { return text.substr(0, text.find('\n')); }
 
   std::string CachePath(const std::string& key) const { return cache_dir_ + "/" + key; }
-  std::string MarkerPath() const { return cache_dir_ + "/" + kUnreachableMarker; }
 
-  bool RecentlyUnreachable() const {
+  /// The cache holds exactly `value`, parsed from a whole "value\n" file younger than
+  /// kCacheTrustS. Anything else (missing, unreadable, malformed, from the future) vouches for
+  /// nothing.
+  bool CacheVouchesFor(const std::string& key, const std::string& value) const {
+    std::string cached;
     struct stat st {};
-    if (stat(MarkerPath().c_str(), &st) != 0) return false;
-    return time(nullptr) - st.st_mtime < 60;
+    if (!LoadCache(key, &cached, &st)) return false;
+    const std::time_t age = std::time(nullptr) - st.st_mtime;
+    return age >= 0 && age < kCacheTrustS && cached == value;
   }
 
-  void MarkUnreachable() const {
-    mkdir(cache_dir_.c_str(), 0700);
-    std::ofstream touch(MarkerPath(), std::ios::trunc);
-  }
-
-  bool LoadCache(const std::string& key, std::string* value) const {
-    std::ifstream in(CachePath(key));
-    if (!in) return false;
-    std::getline(in, *value);
+  bool LoadCache(const std::string& key, std::string* value, struct stat* st) const {
+    const int fd = open(CachePath(key).c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    std::string content;
+    bool ok = fstat(fd, st) == 0 && S_ISREG(st->st_mode);
+    char buf[512];
+    while (ok && content.size() <= kMaxCacheBytes) {
+      const ssize_t n = read(fd, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) ok = false;
+      if (n <= 0) break;
+      content.append(buf, static_cast<size_t>(n));
+    }
+    close(fd);
+    if (!ok || content.size() > kMaxCacheBytes || content.empty() || content.back() != '\n') {
+      return false;
+    }
+    content.pop_back();
+    if (content.find('\n') != std::string::npos) return false;
+    *value = content;
     return true;
   }
 
-  void StoreCache(const std::string& key, const std::string& value) const {
-    mkdir(cache_dir_.c_str(), 0700);
-    const std::string tmp = CachePath(key) + ".tmp";
-    {
-      std::ofstream out(tmp, std::ios::trunc);
-      if (!out) return;  // A missing cache only costs a fork on the next write.
-      out << value << "\n";
-    }
-    std::rename(tmp.c_str(), CachePath(key).c_str());
+  /// Stores what the cluster holds. False (with `err`) only when the cache can be neither
+  /// updated nor removed and still parses: it could then vouch for a value the cluster lacks.
+  bool RefreshCache(const std::string& key, const std::string& held, std::string* err) const {
+    std::string why;
+    if (ReplaceFile(cache_dir_, key, held + "\n", &why)) return true;
+    if (ForgetCache(key)) return true;  // A missing cache only costs a fork.
+    const std::string why_kept = std::strerror(errno);
+    std::string stale;
+    struct stat st {};
+    if (!LoadCache(key, &stale, &st)) return true;
+    *err = "the record's cache " + CachePath(key) + " can be neither updated (" + why +
+           ") nor removed (" + why_kept + ")";
+    return false;
+  }
+
+  /// Removes the cache of `key`; true when there is none any more.
+  bool ForgetCache(const std::string& key) const {
+    return unlink(CachePath(key).c_str()) == 0 || errno == ENOENT;
   }
 
   std::string cache_dir_;
+  const Deadline* deadline_;
+  std::unique_ptr<Clock> own_clock_;
+  PacemakerPresence* presence_;
+  std::unique_ptr<PacemakerPresence> own_presence_;
   std::string path_;
   std::vector<std::string> child_env_;
+  std::string cluster_known_;  ///< Why a cluster is there by definition; "" when not known.
 };
 
 }  // namespace
 
+std::unique_ptr<PacemakerPresence> NewProcPacemakerPresence(const std::string& proc_root) {
+  return std::make_unique<ProcPacemakerPresence>(proc_root);
+}
+
 std::unique_ptr<ClusterRecord> NewCrmAttributeRecord(const ocf::Env& env,
                                                      const std::string& cache_dir,
-                                                     const Deadline* /*deadline*/) {
-  return std::make_unique<CrmAttributeRecord>(env, cache_dir);
+                                                     const Deadline* deadline,
+                                                     PacemakerPresence* presence) {
+  return std::make_unique<CrmAttributeRecord>(env, cache_dir, deadline, presence);
+}
+
+std::unique_ptr<ClusterRecord> NewCrmAttributeRecord(const ocf::Env& env,
+                                                     const std::string& cache_dir,
+                                                     const Deadline* deadline) {
+  return NewCrmAttributeRecord(env, cache_dir, deadline, nullptr);
 }
 
 }  // namespace twinarray

@@ -19,7 +19,7 @@ enum class RecordStatus {
 };
 
 enum class WriteStatus {
-  kWritten,    ///< The cluster holds the value (read back), or the cache vouches for it (kIfChanged).
+  kWritten,  ///< The cluster holds the value (read back), or the cache vouches for it (kIfChanged).
   kNoCluster,  ///< No cluster on this node to write to (manual use).
   kFailed,     ///< A cluster is there but the write failed or could not be confirmed.
 };
@@ -44,13 +44,46 @@ class ClusterRecord {
                             std::string* err) = 0;
 };
 
-/// The production record: `crm_attribute --type crm_config` run by argument vector. A failed or
-/// timed-out call is retried while `deadline` (the action's budget; nullptr: kDefaultBudgetMs)
-/// allows, then reported kFailed; kNoCluster only when no Pacemaker is installed or running on
-/// this node (and neither CIB_file nor CIB_shadow is set). A cache of the last value read or
-/// written in `cache_dir` lets kIfChanged writes skip the fork. The child's environment is PATH
-/// plus CIB_file/CIB_shadow when the caller's environment has them (lets tests and administrators
-/// point it at a file).
+/// Whether Pacemaker runs on this node: the seam that tells "no cluster here" from "the cluster
+/// did not answer".
+class PacemakerPresence {
+ public:
+  virtual ~PacemakerPresence() = default;
+  /// True when a Pacemaker daemon runs on this node, and when that cannot be told (fail closed:
+  /// a cluster that may be there is never taken for none).
+  virtual bool Running() = 0;
+};
+
+/// Reads `proc_root`/<pid>/comm (no fork) for pacemakerd or a pacemaker-* / pacemaker_* daemon
+/// (pacemaker-based, pacemaker-remoted, ...). A `proc_root` that cannot be listed counts as
+/// running.
+std::unique_ptr<PacemakerPresence> NewProcPacemakerPresence(const std::string& proc_root = "/proc");
+
+/// The production record: `crm_attribute --type crm_config` run by argument vector.
+///
+/// A call that fails (exit 1 "CIB busy", 102, a timeout, output that is not one value) is retried
+/// with a short backoff while `deadline` (the action's budget; nullptr: kDefaultBudgetMs for each
+/// Read or Write) allows, each call's timeout bounded by what is left; then kFailed with the
+/// reason. kNoCluster only when neither CIB_file nor CIB_shadow is set, the environment does not
+/// show a run by Pacemaker (no OCF_RESKEY_CRM_meta_* key), and crm_attribute is not installed or
+/// `presence` says no Pacemaker runs here.
+///
+/// Every write runs --update (or --delete) and then --query, and is kWritten only when the
+/// cluster holds the value. A kIfChanged write is skipped (no fork) only while the cache file
+/// `cache_dir`/<key> holds exactly this value and is younger than kCacheTrustS; a cache file that
+/// cannot be read or parsed is no cache. Reads always ask the cluster. Each Read and Write holds
+/// an exclusive flock on `cache_dir`/kRecordLockFile from before its first call until its cache
+/// update (waiting at most until the deadline), so the agents and the helpers of one node never
+/// interleave; when the cache directory cannot be used the record works without a cache.
+///
+/// The child's environment is PATH plus CIB_file/CIB_shadow when the caller's environment has
+/// them (lets tests and administrators point it at a file). `presence` nullptr: /proc.
+/// `deadline` and `presence`, when given, must outlive the record.
+std::unique_ptr<ClusterRecord> NewCrmAttributeRecord(const ocf::Env& env,
+                                                     const std::string& cache_dir,
+                                                     const Deadline* deadline,
+                                                     PacemakerPresence* presence);
+/// The same with the presence read from /proc.
 std::unique_ptr<ClusterRecord> NewCrmAttributeRecord(const ocf::Env& env,
                                                      const std::string& cache_dir,
                                                      const Deadline* deadline = nullptr);
@@ -64,6 +97,9 @@ inline constexpr long long kDefaultBudgetMs = 30000;
 
 /// Where the production record keeps its cache.
 inline constexpr char kRecordCacheDir[] = "/run/twinarray";
+
+/// The lock file, in the cache directory, that serialises the record's users on one node.
+inline constexpr char kRecordLockFile[] = ".record.lock";
 
 }  // namespace twinarray
 

@@ -143,15 +143,23 @@ std::string RenderRaidTable(const RaidTable& table) {
 }
 
 bool ParseRaidTable(const std::string& params, RaidTable* out, std::string* err) {
+  // dm-raid's limit on raid devices (MAX_RAID_DEVICES in drivers/md/dm-raid.c).
+  constexpr uint64_t kMaxDevices = 253;
+  // Words: "raid1" <#params> <chunk_size> [<param>...] <#devices> (<meta> <data>)...; every
+  // count is checked against the words that are really there before anything is indexed, and
+  // compared by subtraction so that no count can wrap the arithmetic around.
   const std::vector<std::string> w = Split(params);
   uint64_t nparams = 0;
-  if (w.size() < 3 || w[0] != "raid1" || !ParseU64(w[1], &nparams) || w.size() < 2 + nparams + 1) {
+  if (w.size() < 4 || w[0] != "raid1" || !ParseU64(w[1], &nparams) || nparams == 0 ||
+      nparams > w.size() - 3) {
     *err = "not a raid1 table: '" + params + "'";
     return false;
   }
   RaidTable t;
-  size_t i = 3;  // w[2] is the chunk size.
-  const size_t end = 2 + nparams;
+  uint64_t rebuild = 0;
+  bool has_rebuild = false;
+  const size_t end = 2 + static_cast<size_t>(nparams);  // Index of <#devices>, < w.size().
+  size_t i = 3;                                         // w[2] is the chunk size.
   while (i < end) {
     const std::string& key = w[i];
     if (key == "sync" || key == "nosync" || key == "raid10_use_near_sets") {
@@ -170,15 +178,25 @@ bool ParseRaidTable(const std::string& params, RaidTable* out, std::string* err)
     }
     if (key == "region_size") t.region_size_sectors = value;
     if (key == "max_recovery_rate") t.max_recovery_rate_kib = value;
-    if (key == "rebuild") t.rebuild_leg = static_cast<int>(value);
+    if (key == "rebuild") {
+      rebuild = value;
+      has_rebuild = true;
+    }
     i += 2;
   }
   uint64_t ndev = 0;
-  if (end >= w.size() || !ParseU64(w[end], &ndev) || w.size() != end + 1 + 2 * ndev) {
+  if (!ParseU64(w[end], &ndev) || ndev == 0 || ndev > kMaxDevices ||
+      w.size() - end - 1 != 2 * ndev) {
     *err = "bad device list in raid table: '" + params + "'";
     return false;
   }
-  for (uint64_t d = 0; d < ndev; ++d) {
+  if (has_rebuild && rebuild >= ndev) {
+    *err = "rebuild " + std::to_string(rebuild) + " names no device of the raid table: '" + params +
+           "'";
+    return false;
+  }
+  if (has_rebuild) t.rebuild_leg = static_cast<int>(rebuild);
+  for (size_t d = 0; d < ndev; ++d) {
     t.meta_devices.push_back(w[end + 1 + 2 * d]);
     t.data_devices.push_back(w[end + 2 + 2 * d]);
   }

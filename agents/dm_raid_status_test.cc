@@ -122,4 +122,47 @@ TEST_CASE("raid1 table renders and parses back") {
   CHECK_FALSE(ParseRaidTable("raid1 3 0 region_size 1024 2 253:1 253:2 253:3", &back, &err));
 }
 
+TEST_CASE("raid1 table: huge or inconsistent counts are rejected, never read past the words") {
+  const char* bad[] = {
+      // #params so large that 2 + #params + 1 wraps around to 0 or 1.
+      "raid1 18446744073709551613 0",
+      "raid1 18446744073709551614 0 region_size 1024 2 - - - -",
+      "raid1 18446744073709551615 0 region_size",
+      // #params pointing past the end.
+      "raid1 9 0 region_size 1024 2 - - - -",
+      // #devices so large that 2 * #devices wraps around to 0 or 2.
+      "raid1 3 0 region_size 1024 9223372036854775808",
+      "raid1 3 0 region_size 1024 9223372036854775809 - -",
+      "raid1 3 0 region_size 1024 18446744073709551615 - -",
+      // #devices beyond what dm-raid accepts (253), with the words to match.
+      "raid1 3 0 region_size 1024 254",
+      // #devices that disagrees with the list, either way.
+      "raid1 3 0 region_size 1024 3 - - - -",
+      "raid1 3 0 region_size 1024 1 - - - -",
+      "raid1 3 0 region_size 1024 0",
+      // rebuild naming a position the table does not have, or beyond int.
+      "raid1 5 0 region_size 1024 rebuild 2 2 - - - -",
+      "raid1 5 0 region_size 1024 rebuild 4294967296 2 - - - -",
+      "raid1 5 0 region_size 1024 rebuild 18446744073709551615 2 - - - -",
+      // The option list ends inside an option.
+      "raid1 2 0 region_size 2 - - - -",
+  };
+  for (const char* line : bad) {
+    CAPTURE(line);
+    RaidTable t;
+    t.region_size_sectors = 7;
+    std::string err;
+    CHECK_FALSE(ParseRaidTable(line, &t, &err));
+    CHECK_FALSE(err.empty());
+    CHECK(t.region_size_sectors == 7);  // Untouched on failure.
+  }
+  // The largest table dm-raid accepts still parses.
+  std::string line = "raid1 3 0 region_size 1024 253";
+  for (int d = 0; d < 253; ++d) line += " - -";
+  RaidTable t;
+  std::string err;
+  REQUIRE(ParseRaidTable(line + " ", &t, &err));
+  CHECK(t.data_devices.size() == 253);
+}
+
 }  // namespace twinarray

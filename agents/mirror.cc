@@ -3,7 +3,9 @@
 #include <time.h>
 
 #include <algorithm>
+#include <memory>
 
+#include "action_lock.h"
 #include "ocf_log.h"
 
 namespace twinarray {
@@ -19,6 +21,7 @@ constexpr char kRecordPrefix[] = "twinarray-";
 constexpr char kRecordSuffix[] = "-current";
 constexpr char kRebuildSuffix[] = "-rebuild";
 constexpr char kAbsentDevice[] = "-";
+constexpr char kMapperDir[] = "/dev/mapper/";
 constexpr int kPollMs = 100;
 constexpr uint64_t kSectorsPerKib = 2;
 constexpr size_t kMaxNameLength = 100;
@@ -144,6 +147,13 @@ bool MirrorConfigFromParams(const ocf::Params& params, MirrorConfig* config, std
   }
   std::vector<std::string> all = {c.legs[0], c.legs[1]};
   if (!c.metas[0].empty()) all.insert(all.end(), {c.metas[0], c.metas[1]});
+  for (const std::string& device : all) {
+    if (device == std::string(kMapperDir) + c.name) {
+      *err = "name=" + c.name + " is the name of the map " + device +
+             " the mirror is built from; the mirror needs a name of its own";
+      return false;
+    }
+  }
   for (size_t i = 0; i < all.size(); ++i) {
     for (size_t j = i + 1; j < all.size(); ++j) {
       if (all[i] == all[j]) {
@@ -228,6 +238,19 @@ AssemblyPlan PlanAssembly(const MirrorConfig& config, const std::array<LegProbe,
     return plan;
   };
 
+  // What is not known is never guessed: an unreadable record or mark refuses.
+  if (record.status == RecordStatus::kFailed) {
+    return refuse(Status::kErrGeneric,
+                  "the cluster did not answer for the record of current legs; refusing to guess "
+                  "which leg is current (start again once the cluster answers)");
+  }
+  if (record.status == RecordStatus::kFound && record.rebuild_status != RecordStatus::kFound &&
+      record.rebuild_status != RecordStatus::kAbsent) {
+    return refuse(Status::kErrGeneric,
+                  "the cluster did not answer for the rebuild mark; refusing to start without "
+                  "knowing whether a leg must be rebuilt in full");
+  }
+
   std::array<bool, kLegCount> valid{}, blank{}, partial{};
   int readable = 0;
   for (int i = 0; i < kLegCount; ++i) {
@@ -243,7 +266,7 @@ AssemblyPlan PlanAssembly(const MirrorConfig& config, const std::array<LegProbe,
     }
     valid[i] = sb.kind == Kind::kValid;
     blank[i] = sb.kind == Kind::kBlank;
-    partial[i] = sb.Unslotted();
+    partial[i] = sb.Partial();
   }
   if (readable == 0) {
     return refuse(Status::kErrGeneric, "neither leg is readable (" + config.legs[0] + ", " +
@@ -281,28 +304,60 @@ AssemblyPlan PlanAssembly(const MirrorConfig& config, const std::array<LegProbe,
     return plan;
   }
 
-  // An existing mirror: decide which legs are current. The cluster's record is trusted as it is
-  // (mirror-resync force-current writes it deliberately); without one, a partially recovered
-  // leg is never current, however fresh its superblock.
+  // A leg that ran on its own records the other as failed. When both do, each holds writes the
+  // other never saw.
+  std::array<bool, kLegCount> saw_other_fail{};
+  for (int i = 0; i < kLegCount; ++i) {
+    // A partial copy's view does not count: writes never went to it alone (md does not fail the
+    // last in-sync leg, so with its source gone the mirror stopped).
+    saw_other_fail[i] =
+        valid[i] && !partial[i] && legs[i].superblock.MarksFailed(static_cast<uint32_t>(1 - i));
+  }
+  const bool record_names_one =
+      record.status == RecordStatus::kFound && record.current[0] != record.current[1];
+  if (saw_other_fail[0] && saw_other_fail[1] && !record_names_one) {
+    return refuse(Status::kErrGeneric,
+                  "the legs have diverged: each one's superblock records the other as failed, so "
+                  "each holds writes the other never saw. Choose the leg to keep with "
+                  "'mirror-resync force-current --leg A' or '--leg B' (the other is rebuilt in "
+                  "full from it; its own writes are lost)");
+  }
+
+  // An existing mirror: decide which legs are current. The cluster's record is trusted as it is,
+  // but a leg that provably missed writes (the other saw it fail and it did not see the other
+  // fail) is stale whatever the record says, and a partial copy is never current unless the
+  // administrator forced it.
   std::array<bool, kLegCount> current{};
   if (record.status == RecordStatus::kFound) {
     current = record.current;
+    for (int i = 0; i < kLegCount; ++i) {
+      if (partial[i] && !record.Forced(i)) current[i] = false;
+    }
+    // The record can be out of date (the window before a monitor narrows it): a leg that the
+    // other, complete leg saw fail, and that did not see the other fail, missed the other's
+    // later writes, whatever the record says; only a deliberate override makes it current.
+    for (int i = 0; i < kLegCount; ++i) {
+      if (saw_other_fail[1 - i] && !saw_other_fail[i] && !record.Forced(i)) current[i] = false;
+    }
   } else if (valid[0] && valid[1]) {
     // No record yet: dm-raid's own superblock analysis picks the freshest leg.
     const uint64_t ea = legs[0].superblock.events, eb = legs[1].superblock.events;
-    current = {ea >= eb && !partial[0], eb >= ea && !partial[1]};
-    if (!current[0] && !current[1]) current = {!partial[0], !partial[1]};
+    current = {ea >= eb && !partial[0] && !saw_other_fail[1],
+               eb >= ea && !partial[1] && !saw_other_fail[0]};
+    if (!current[0] && !current[1]) {
+      current = {!partial[0] && !saw_other_fail[1], !partial[1] && !saw_other_fail[0]};
+    }
   } else {
     const int x = valid[0] ? 0 : 1, y = 1 - x;
     // A lone leg is current if it saw the other fail, or if the other is blank (replaced).
-    current[x] =
-        !partial[x] && (legs[x].superblock.MarksFailed(static_cast<uint32_t>(y)) || blank[y]);
+    current[x] = !partial[x] && (saw_other_fail[x] || blank[y]);
   }
 
   std::array<bool, kLegCount> source{};
   for (int i = 0; i < kLegCount; ++i) source[i] = valid[i] && current[i];
   if (!source[0] && !source[1]) {
-    const int stale = valid[0] ? 0 : 1, other = 1 - stale;
+    const int stale = valid[0] ? 0 : 1;
+    const int other = 1 - stale;
     std::string why;
     if (partial[stale]) {
       why =
@@ -312,13 +367,15 @@ AssemblyPlan PlanAssembly(const MirrorConfig& config, const std::array<LegProbe,
       why = "the cluster records only " + LegName(other) + " as current";
     } else {
       why = std::string(record.status == RecordStatus::kNoCluster ? "no cluster is reachable"
-                                                                    : "the cluster has no record") +
+                                                                  : "the cluster has no record") +
             " and " + LegName(stale) + "'s superblock does not show " + LegName(other) +
             " as failed, so " + LegName(other) + " may hold newer data";
     }
     return refuse(Status::kErrGeneric,
                   LegName(stale) + " (" + config.legs[stale] + ") may be stale: " + why + ", and " +
-                      LegName(other) + " is not readable. Starting from " + LegName(stale) +
+                      (legs[other].readable ? LegName(other) + " is not current either"
+                                            : LegName(other) + " is not readable") +
+                      ". Starting from " + LegName(stale) +
                       " could roll the database back. Bring array " + ArrayLetter(other) +
                       " back, or override deliberately with 'mirror-resync force-current --leg " +
                       ArrayLetter(stale) + "'");
@@ -340,8 +397,15 @@ AssemblyPlan PlanAssembly(const MirrorConfig& config, const std::array<LegProbe,
                     "full from " + LegName(x);
     } else if (record.rebuild[y]) {
       plan.rebuild_leg = y;
-      plan.reason = LegName(y) + " was overridden with mirror-resync force-current and may hold " +
-                    "writes " + LegName(x) + " lacks: rebuilding it in full from " + LegName(x);
+      plan.reason = LegName(y) + " is marked for a full rebuild (mirror-resync force-current or " +
+                    "rebuild) and may hold writes " + LegName(x) + " lacks: rebuilding it in " +
+                    "full from " + LegName(x);
+    } else if (saw_other_fail[y]) {
+      // It ran on its own: the bitmap of x knows nothing of y's own writes.
+      plan.use[y] = false;
+      plan.reason = LegName(y) + " has diverged (it ran on its own and holds writes " + LegName(x) +
+                    " never saw): left out; choose with 'mirror-resync rebuild " + "--leg " +
+                    ArrayLetter(y) + "' (discard them) or keep it out";
     } else if (legs[y].superblock.events >= legs[x].superblock.events) {
       // dm-raid would take the stale leg's superblock as the freshest: force the direction.
       plan.rebuild_leg = y;
@@ -356,33 +420,50 @@ AssemblyPlan PlanAssembly(const MirrorConfig& config, const std::array<LegProbe,
 }
 
 ReAddPlan PlanReAdd(const MirrorConfig& config, int leg, const LegProbe& returning,
-                    const LegProbe& running, bool marked) {
+                    const LegProbe& running, RecordStatus mark, bool marked) {
   const int other = 1 - leg;
   auto plan = [](ReAddMode mode, std::string reason) { return ReAddPlan{mode, std::move(reason)}; };
   if (!returning.readable)
     return plan(ReAddMode::kNotBack, LegName(leg) + " does not answer reads");
-  const std::string not_ours = NotThisMirrors(config, leg, returning.superblock);
+  const RaidSuperblock& sb = returning.superblock;
+  const std::string not_ours = NotThisMirrors(config, leg, sb);
   if (!not_ours.empty()) return plan(ReAddMode::kSkip, not_ours + "; not re-adding it");
-  if (returning.superblock.kind == RaidSuperblock::Kind::kBlank) {
+  if (sb.kind == RaidSuperblock::Kind::kBlank) {
     return plan(ReAddMode::kFull, LegName(leg) + " is blank (new LUN): copying " + LegName(other) +
                                       " onto it in full");
   }
-  if (returning.superblock.Unslotted()) {
-    return plan(ReAddMode::kFull, LegName(leg) + "'s earlier resynchronisation was interrupted: " +
-                                      "rebuilding it in full");
+  if (mark != RecordStatus::kFound && mark != RecordStatus::kAbsent &&
+      mark != RecordStatus::kNoCluster) {
+    return plan(ReAddMode::kSkip,
+                "the cluster did not answer for the rebuild mark; not "
+                "re-adding " +
+                    LegName(leg) + " until it does");
   }
   if (marked) {
     return plan(ReAddMode::kFull, LegName(leg) +
-                                      " was overridden with mirror-resync force-current "
-                                      "and may hold writes " +
+                                      " is marked for a full rebuild (mirror-resync "
+                                      "force-current or rebuild) and may hold writes " +
                                       LegName(other) + " lacks: rebuilding it in full");
   }
-  if (!running.readable || running.superblock.kind != RaidSuperblock::Kind::kValid) {
+  if (sb.Partial()) {
+    return plan(ReAddMode::kFull, LegName(leg) + "'s earlier resynchronisation was interrupted: " +
+                                      "rebuilding it in full");
+  }
+  if (!running.readable || running.superblock.kind != RaidSuperblock::Kind::kValid ||
+      running.superblock.Partial()) {
     return plan(ReAddMode::kSkip, "the superblock of " + LegName(other) +
                                       " cannot be read to compare with; not re-adding " +
                                       LegName(leg));
   }
-  if (returning.superblock.events >= running.superblock.events) {
+  if (sb.MarksFailed(static_cast<uint32_t>(other))) {
+    return plan(ReAddMode::kDiverged,
+                LegName(leg) + " has diverged: its superblock records " + LegName(other) +
+                    " as failed, so it ran on its own and holds writes " + LegName(other) +
+                    " never saw; kept out. Keep it out, or discard its writes with "
+                    "'mirror-resync rebuild --leg " +
+                    ArrayLetter(leg) + "' (docs/runbook.md, diverged legs)");
+  }
+  if (sb.events >= running.superblock.events) {
     return plan(ReAddMode::kFull,
                 LegName(leg) + "'s superblock is not older than " + LegName(other) +
                     "'s (it may have run on its own): " + "rebuilding it in full");
@@ -538,34 +619,23 @@ bool Mirror::ReadStatus(RaidStatus* status, std::string* err) {
   std::vector<DmTarget> targets;
   if (!dm_->Status(config_.name, &targets, err)) return false;
   if (targets.size() != 1 || targets[0].type != kRaidTarget) {
-    *err = "/dev/mapper/" + config_.name + " is not a dm-raid mirror";
+    *err = kMapperDir + config_.name + " is not a dm-raid mirror";
     return false;
   }
   if (!ParseRaidStatus(targets[0].params, status, err)) return false;
   if (status->health.size() != kLegCount) {
-    *err = "/dev/mapper/" + config_.name + " has " + std::to_string(status->health.size()) +
+    *err = kMapperDir + config_.name + " has " + std::to_string(status->health.size()) +
            " legs, not 2";
     return false;
   }
   return true;
 }
 
-void Mirror::RecordCurrent(const std::array<bool, kLegCount>& current) {
+WriteStatus Mirror::RecordCurrent(const std::array<bool, kLegCount>& current, std::string* err) {
   const std::string value = FormatCurrentLegs(current);
-  if (value.empty()) return;
-  std::string err;
-  switch (record_->Write(RecordKey(), value,
-                         current[0] && current[1] ? WriteMode::kIfChanged : WriteMode::kAlways,
-                         &err)) {
-    case WriteStatus::kWritten:
-      break;
-    case WriteStatus::kNoCluster:  // Manual use: start already said so.
-      log_->Debug("current legs (" + value + ") not recorded: " + err);
-      break;
-    case WriteStatus::kFailed:
-      log_->Warn("cannot record the current legs (" + value + ") in the cluster: " + err);
-      break;
-  }
+  if (value.empty()) return WriteStatus::kWritten;  // Nothing current: the record stays.
+  const WriteMode mode = current[0] && current[1] ? WriteMode::kIfChanged : WriteMode::kAlways;
+  return record_->Write(RecordKey(), value, mode, err);
 }
 
 void Mirror::ClearRebuildMark() {
@@ -573,6 +643,32 @@ void Mirror::ClearRebuildMark() {
   if (record_->Write(RebuildKey(), "", WriteMode::kIfChanged, &err) == WriteStatus::kFailed) {
     log_->Warn("cannot clear " + RebuildKey() + " now that both legs are in sync: " + err);
   }
+}
+
+int Mirror::BoundedMs(int ms) const {
+  if (deadline_ == nullptr) return ms;
+  const long long left = deadline_->RemainingMs();
+  return left <= 0 ? 0 : static_cast<int>(std::min<long long>(ms, left));
+}
+
+bool Mirror::Wait(int ms) {
+  const int bounded = BoundedMs(ms);
+  if (bounded <= 0) return false;
+  if (clock_ != nullptr) {
+    clock_->SleepMs(bounded);
+  } else {
+    SleepMs(bounded);
+  }
+  return true;
+}
+
+std::string Mirror::NotOurMap(const DmInfo& info) {
+  const std::string uuid = kUuidPrefix + config_.name;
+  if (info.uuid != uuid) {
+    return "a device-mapper map named " + config_.name + " exists with uuid '" + info.uuid +
+           "', not " + uuid + ": it is not this mirror";
+  }
+  return "";
 }
 
 bool Mirror::RemoveLegMaps(int leg, std::string* err) {
@@ -597,7 +693,7 @@ bool Mirror::ReloadTable(const std::array<bool, kLegCount>& use, int rebuild_leg
   std::vector<DmTarget> table;
   if (!dm_->Table(config_.name, &table, err)) return false;
   if (table.size() != 1 || table[0].type != kRaidTarget) {
-    *err = "/dev/mapper/" + config_.name + " is not a dm-raid mirror";
+    *err = kMapperDir + config_.name + " is not a dm-raid mirror";
     return false;
   }
   DmTarget target;
@@ -612,19 +708,24 @@ bool Mirror::ReloadTable(const std::array<bool, kLegCount>& use, int rebuild_leg
 
 ReAddPlan Mirror::PlanReturn(int leg, const LegProbe* current) {
   const LegProbe returning = ProbeLeg(leg);
-  if (!returning.readable) return PlanReAdd(config_, leg, returning, LegProbe{}, false);
+  if (!returning.readable) {
+    return PlanReAdd(config_, leg, returning, LegProbe{}, RecordStatus::kAbsent, false);
+  }
   std::array<bool, kLegCount> marked{};
   std::string value, err;
-  if (record_->Read(RebuildKey(), &value, &err) == RecordStatus::kFound &&
-      !ParseRebuildMark(value, &marked)) {
+  const RecordStatus mark = record_->Read(RebuildKey(), &value, &err);
+  if (mark == RecordStatus::kFound && !ParseRebuildMark(value, &marked)) {
     return ReAddPlan{ReAddMode::kSkip, "cluster record " + RebuildKey() + "=" + value +
                                            " is malformed (expected a / b / a,b)"};
   }
-  return PlanReAdd(config_, leg, returning, current ? *current : ProbeLeg(1 - leg), marked[leg]);
+  ReAddPlan plan =
+      PlanReAdd(config_, leg, returning, current ? *current : ProbeLeg(1 - leg), mark, marked[leg]);
+  if (mark == RecordStatus::kFailed) plan.reason += " (" + err + ")";
+  return plan;
 }
 
 bool Mirror::ReAddLeg(int leg, const ReAddPlan& plan, std::string* err) {
-  if (plan.mode == ReAddMode::kSkip || plan.mode == ReAddMode::kNotBack) {
+  if (plan.mode != ReAddMode::kBitmap && plan.mode != ReAddMode::kFull) {
     *err = plan.reason;
     return false;
   }
@@ -647,11 +748,21 @@ Result Mirror::Start() {
   DmInfo info;
   if (!dm_->Info(config_.name, &info, &err)) return Result::Of(Status::kErrGeneric, err);
   if (info.exists) {
+    const std::string foreign = NotOurMap(info);
+    if (!foreign.empty()) return Result::Of(Status::kErrGeneric, foreign + "; not touching it");
     std::vector<DmTarget> table;
     if (!dm_->Table(config_.name, &table, &err)) return Result::Of(Status::kErrGeneric, err);
     if (table.size() != 1 || table[0].type != kRaidTarget) {
       return Result::Of(Status::kErrGeneric, "a device-mapper map named " + config_.name +
                                                  " exists and is not a raid1; not touching it");
+    }
+    if (info.suspended) {
+      if (!dm_->Resume(config_.name, &err)) {
+        return Result::Of(Status::kErrGeneric,
+                          "mirror " + config_.name + " is suspended and cannot be resumed: " + err);
+      }
+      log_->Warn("mirror " + config_.name +
+                 " was left suspended by an interrupted action; resumed");
     }
     log_->Info("mirror " + config_.name + " is already assembled");
     return Result::Ok();
@@ -665,11 +776,20 @@ Result Mirror::Start() {
     return Result::Of(Status::kErrGeneric, "cluster record " + RecordKey() + "=" + value +
                                                " is malformed (expected a,b / a / b)");
   }
+  if (record.status == RecordStatus::kFailed) {
+    return Result::Of(Status::kErrGeneric, "cannot read the cluster record " + RecordKey() + " (" +
+                                               err +
+                                               "); refusing to guess which leg is "
+                                               "current");
+  }
   if (record.status == RecordStatus::kFound) {
     value.clear();
-    if (record_->Read(RebuildKey(), &value, &err) == RecordStatus::kFailed ||
-        record_->Read(RebuildKey(), &value, &err) == RecordStatus::kNoCluster) {
-      return Result::Of(Status::kErrGeneric, "cannot read " + RebuildKey() + ": " + err);
+    record.rebuild_status = record_->Read(RebuildKey(), &value, &err);
+    if (record.rebuild_status != RecordStatus::kFound &&
+        record.rebuild_status != RecordStatus::kAbsent) {
+      return Result::Of(Status::kErrGeneric, "cannot read " + RebuildKey() + " (" + err +
+                                                 "); refusing to start without knowing whether "
+                                                 "a leg must be rebuilt in full");
     }
     if (!ParseRebuildMark(value, &record.rebuild)) {
       return Result::Of(Status::kErrGeneric, "cluster record " + RebuildKey() + "=" + value +
@@ -677,12 +797,19 @@ Result Mirror::Start() {
     }
   }
   if (record.status == RecordStatus::kNoCluster) {
-    log_->Warn("no cluster reachable (" + err + "); deciding from the legs' superblocks only");
+    log_->Warn("no cluster on this node (" + err + "); deciding from the legs' superblocks only");
   }
   AssemblyPlan plan = PlanAssembly(config_, probes, record);
   if (plan.refuse) return Result::Of(plan.refuse_status, plan.reason);
   if (!plan.reason.empty()) log_->Info(plan.reason);
 
+  // The record first: a rebuild must never begin while the cluster still names the leg it
+  // overwrites as current.
+  if (RecordCurrent(plan.current_after, &err) == WriteStatus::kFailed) {
+    return Result::Of(Status::kErrGeneric,
+                      "cannot record the current legs (" + FormatCurrentLegs(plan.current_after) +
+                          ") in the cluster before assembling (" + err + "); not assembling");
+  }
   DmTarget target;
   if (!BuildTable(plan.use, plan.rebuild_leg, &target, &err) ||
       !dm_->Create(config_.name, kUuidPrefix + config_.name, {target}, &err)) {
@@ -692,9 +819,8 @@ Result Mirror::Start() {
   }
   RaidStatus status;
   for (int waited = 0; !ReadStatus(&status, &err) && waited < settle_ms_; waited += kPollMs) {
-    SleepMs(kPollMs);
+    if (!Wait(kPollMs)) break;
   }
-  RecordCurrent(plan.current_after);
   std::string legs_used;
   for (int i = 0; i < kLegCount; ++i) {
     if (plan.use[i]) legs_used += (legs_used.empty() ? "" : " and ") + DescribeLeg(i);
@@ -708,8 +834,18 @@ Result Mirror::Stop() {
   DmInfo info;
   if (!dm_->Info(config_.name, &info, &err)) return Result::Of(Status::kErrGeneric, err);
   if (info.exists) {
+    const std::string foreign = NotOurMap(info);
+    if (!foreign.empty()) {
+      // This mirror cannot be running under a name another map holds.
+      log_->Warn(foreign + "; leaving it alone");
+      return Result::Ok();
+    }
+    if (info.suspended && !dm_->Resume(config_.name, &err)) {
+      return Result::Of(Status::kErrGeneric,
+                        "mirror " + config_.name + " is suspended and cannot be resumed: " + err);
+    }
     for (int waited = 0; info.open_count > 0 && waited < stop_wait_ms_; waited += kPollMs) {
-      SleepMs(kPollMs);
+      if (!Wait(kPollMs)) break;
       if (!dm_->Info(config_.name, &info, &err)) return Result::Of(Status::kErrGeneric, err);
     }
     if (info.open_count > 0) {
@@ -719,9 +855,13 @@ Result Mirror::Stop() {
                             " holders: a mounted filesystem or a process); it was not stopped");
     }
     RaidStatus status;
-    if (ReadStatus(&status, &err) && status.InSyncLegs() > 0) {
-      RecordCurrent(
-          {status.health[0] == LegHealth::kInSync, status.health[1] == LegHealth::kInSync});
+    if (ReadStatus(&status, &err) && status.InSyncLegs() > 0 &&
+        RecordCurrent(
+            {status.health[0] == LegHealth::kInSync, status.health[1] == LegHealth::kInSync},
+            &err) == WriteStatus::kFailed) {
+      // The map goes anyway: a stop that did not stop would get the node fenced, which does not
+      // write the record either. The superblocks still show which leg failed.
+      log_->Error("cannot record the current legs of " + config_.name + " at stop: " + err);
     }
     if (!dm_->Remove(config_.name, &err)) {
       return Result::Of(Status::kErrGeneric, "cannot remove mirror " + config_.name + ": " + err);
@@ -731,7 +871,8 @@ Result Mirror::Stop() {
     return Result::Of(Status::kErrGeneric,
                       "cannot remove the leg maps of " + config_.name + ": " + err);
   }
-  if (!dm_->Info(config_.name, &info, &err) || info.exists) {
+  if (!dm_->Info(config_.name, &info, &err) ||
+      (info.exists && info.uuid == kUuidPrefix + config_.name)) {
     return Result::Of(Status::kErrGeneric,
                       "mirror " + config_.name + " is still present after stop");
   }
@@ -739,14 +880,40 @@ Result Mirror::Stop() {
   return Result::Ok();
 }
 
-Result Mirror::Monitor(int depth) {
+Result Mirror::Monitor(int depth, bool probe) {
   std::string err;
   DmInfo info;
   if (!dm_->Info(config_.name, &info, &err)) return Result::Of(Status::kErrGeneric, err);
   if (!info.exists) return Result::Of(Status::kNotRunning);
+  const std::string foreign = NotOurMap(info);
+  if (!foreign.empty()) {
+    if (probe) {
+      log_->Warn(foreign);
+      return Result::Of(Status::kNotRunning);
+    }
+    return Result::Of(Status::kErrGeneric, foreign);
+  }
+  if (!info.live_table) {
+    return Result::Of(Status::kErrGeneric,
+                      "mirror " + config_.name + " is being assembled (no table loaded yet)");
+  }
+  // An action killed between suspend and resume leaves all I/O frozen; this action holds the
+  // mirror's lock, so nobody else is in the middle of a reload.
+  std::string resumed;
+  if (info.suspended) {
+    if (!dm_->Resume(config_.name, &err)) {
+      return Result::Of(Status::kErrGeneric, "mirror " + config_.name +
+                                                 " is suspended (all I/O frozen) and cannot be "
+                                                 "resumed: " +
+                                                 err);
+    }
+    resumed = "mirror " + config_.name +
+              " was left suspended (I/O frozen) by an interrupted "
+              "action; resumed it";
+    log_->Warn(resumed);
+  }
   RaidStatus status;
   if (!ReadStatus(&status, &err)) return Result::Of(Status::kErrGeneric, err);
-
   const std::array<bool, kLegCount> in_sync = {status.health[0] == LegHealth::kInSync,
                                                status.health[1] == LegHealth::kInSync};
   if (!in_sync[0] && !in_sync[1]) {
@@ -763,22 +930,43 @@ Result Mirror::Monitor(int depth) {
   }
   if (depth >= 10) {
     std::string data;
-    if (!disks_->ReadDirect("/dev/mapper/" + config_.name, 0, 4096, &data, &err)) {
+    if (!disks_->ReadDirect(kMapperDir + config_.name, 0, 4096, &data, &err)) {
       return Result::Of(Status::kErrGeneric,
                         "mirror " + config_.name + " does not answer reads: " + err);
     }
   }
-  if (status.FullyInSync()) {
-    RecordCurrent(in_sync);
-    ClearRebuildMark();
-    return Result::Ok();
+  auto done = [&resumed](Result r) {
+    if (!resumed.empty() && r.ok()) return Result::Of(Status::kDegraded, resumed);
+    return r;
+  };
+  if (in_sync[0] && in_sync[1]) {
+    // Both legs 'A': nothing to re-add or rebuild, whatever the sync ratio says (a verify or a
+    // repair runs with done < total on a healthy mirror).
+    if (RecordCurrent(in_sync, &err) == WriteStatus::kFailed) {
+      log_->Warn("cannot confirm the current legs (a,b) in the cluster: " + err);
+    }
+    if (status.Resynchronising()) {
+      return done(Result::Of(Status::kDegraded, "mirror " + config_.name + " resynchronising: " +
+                                                    Percent(status.SyncPercent()) + " done"));
+    }
+    if (status.sync_action == "idle") ClearRebuildMark();
+    return done(Result::Ok());
   }
   if (!in_sync[0] && !in_sync[1]) {
-    return Result::Of(Status::kDegraded, "mirror " + config_.name + " initial synchronisation " +
-                                             Percent(status.SyncPercent()) + " done");
+    return done(Result::Of(Status::kDegraded, "mirror " + config_.name +
+                                                  " initial synchronisation " +
+                                                  Percent(status.SyncPercent()) + " done"));
   }
-  RecordCurrent(in_sync);
   const int good = in_sync[0] ? 0 : 1, other = 1 - good;
+  // The record first: until the cluster knows the other leg is stale, nothing may change.
+  if (RecordCurrent(in_sync, &err) == WriteStatus::kFailed) {
+    return Result::Of(Status::kErrGeneric,
+                      DescribeLeg(other) +
+                          " is out of the mirror but the cluster record could not "
+                          "be updated to '" +
+                          FormatCurrentLegs(in_sync) + "' (" + err +
+                          "): it may still name the stale leg current");
+  }
   // md never fails the last in-sync leg: with both arrays gone it still shows 'A'. One direct
   // read of its metadata tells a mirror running on one leg from one that cannot do I/O at all;
   // the re-add plan below reuses it.
@@ -791,9 +979,9 @@ Result Mirror::Monitor(int depth) {
             " and " + DescribeLeg(good) + " does not answer reads (" + err + ")");
   }
   if (status.health[other] == LegHealth::kOutOfSync) {
-    return Result::Of(Status::kDegraded, DescribeLeg(other) + " resynchronising from leg " +
-                                             ArrayLetter(good) + ": " +
-                                             Percent(status.SyncPercent()) + " done");
+    return done(Result::Of(Status::kDegraded, DescribeLeg(other) + " resynchronising from leg " +
+                                                  ArrayLetter(good) + ": " +
+                                                  Percent(status.SyncPercent()) + " done"));
   }
   std::string reason = DescribeLeg(other) + " failed; mirror running on leg " + ArrayLetter(good) +
                        " only; writes continue";
@@ -801,6 +989,8 @@ Result Mirror::Monitor(int depth) {
     const ReAddPlan plan = PlanReturn(other, &good_probe);
     if (plan.mode == ReAddMode::kSkip) {
       reason = DescribeLeg(other) + " answers again but is not re-added: " + plan.reason;
+    } else if (plan.mode == ReAddMode::kDiverged) {
+      reason = plan.reason;
     } else if (plan.mode != ReAddMode::kNotBack) {
       if (ReAddLeg(other, plan, &err)) {
         log_->Info(DescribeLeg(other) + " is readable again; re-adding it (" + plan.reason + ")");
@@ -818,11 +1008,14 @@ Result Mirror::Reload() {
   DmInfo info;
   if (!dm_->Info(config_.name, &info, &err)) return Result::Of(Status::kErrGeneric, err);
   if (!info.exists) return Result::Ok();  // Takes effect at the next start.
+  const std::string foreign = NotOurMap(info);
+  if (!foreign.empty()) return Result::Of(Status::kErrGeneric, foreign + "; not touching it");
   std::vector<DmTarget> table;
   RaidTable parsed;
   if (!dm_->Table(config_.name, &table, &err) || table.size() != 1 ||
-      !ParseRaidTable(table[0].params, &parsed, &err)) {
-    return Result::Of(Status::kErrGeneric, "cannot read the table of " + config_.name + ": " + err);
+      table[0].type != kRaidTarget || !ParseRaidTable(table[0].params, &parsed, &err)) {
+    return Result::Of(Status::kErrGeneric, "cannot read the raid table of " + config_.name +
+                                               (err.empty() ? "" : ": " + err));
   }
   if (parsed.max_recovery_rate_kib == config_.max_recovery_rate_kib) return Result::Ok();
   parsed.max_recovery_rate_kib = config_.max_recovery_rate_kib;
@@ -838,16 +1031,31 @@ Result Mirror::Reload() {
   return Result::Ok();
 }
 
-ocf::AgentSpec MirrorAgentSpec(DeviceMapper* dm, BlockDevices* disks, ClusterRecord* record) {
-  // Every handler builds the Mirror from the invocation's parameters first.
-  auto bind = [dm, disks, record](auto action) {
-    return [dm, disks, record, action](const ocf::Context& ctx) -> Result {
+ocf::AgentSpec MirrorAgentSpec(DeviceMapper* dm, BlockDevices* disks, ClusterRecord* record,
+                               Clock* clock, const std::string& lock_dir) {
+  static std::unique_ptr<Clock> real_clock;
+  if (clock == nullptr) {
+    if (!real_clock) real_clock = NewRealClock();
+    clock = real_clock.get();
+  }
+  // Every handler builds the Mirror from the invocation's parameters first, bounds its work by
+  // the operation's timeout and, when it may change the mirror, holds the mirror's lock.
+  auto bind = [dm, disks, record, clock, lock_dir](auto action, long long default_timeout_ms,
+                                                   bool locked) {
+    return [=](const ocf::Context& ctx) -> Result {
       MirrorConfig config;
       std::string err;
       if (!MirrorConfigFromParams(ctx.params, &config, &err)) {
         return Result::Of(Status::kErrConfigured, err);
       }
+      const Deadline deadline(clock, Deadline::BudgetFromEnv(ctx.env, default_timeout_ms));
+      ActionLock lock;
+      if (locked && !lock.Acquire(lock_dir, config.name, clock, deadline.RemainingMs(), &err)) {
+        return Result::Of(Status::kErrGeneric, err);
+      }
       Mirror mirror(config, dm, disks, record, ctx.log);
+      mirror.set_clock(clock);
+      mirror.set_deadline(&deadline);
       return action(mirror, ctx);
     };
   };
@@ -864,28 +1072,32 @@ ocf::AgentSpec MirrorAgentSpec(DeviceMapper* dm, BlockDevices* disks, ClusterRec
       "current, and start refuses to assemble from a stale leg.";
   spec.params = MirrorParams();
   spec.actions = {
-      {.name = "start", .timeout_s = 60, .handler = bind([](Mirror& m, const ocf::Context&) {
-                                           return m.Start();
-                                         })},
-      {.name = "stop", .timeout_s = 60, .handler = bind([](Mirror& m, const ocf::Context&) {
-                                          return m.Stop();
-                                        })},
+      {.name = "start",
+       .timeout_s = 60,
+       .handler = bind([](Mirror& m, const ocf::Context&) { return m.Start(); }, 60000, true)},
+      {.name = "stop",
+       .timeout_s = 60,
+       .handler = bind([](Mirror& m, const ocf::Context&) { return m.Stop(); }, 60000, true)},
       {.name = "monitor",
        .timeout_s = 30,
        .interval_s = 10,
        .depth = 0,
-       .handler = bind([](Mirror& m, const ocf::Context& c) { return m.Monitor(c.check_level); })},
+       .handler = bind(
+           [](Mirror& m, const ocf::Context& c) { return m.Monitor(c.check_level, c.IsProbe()); },
+           30000, true)},
       {.name = "monitor",
        .timeout_s = 30,
        .interval_s = 60,
        .depth = 10,
-       .handler = bind([](Mirror& m, const ocf::Context& c) { return m.Monitor(c.check_level); })},
-      {.name = "validate-all", .timeout_s = 10, .handler = bind([](Mirror& m, const ocf::Context&) {
-                                                  return m.Validate();
-                                                })},
-      {.name = "reload-agent", .timeout_s = 30, .handler = bind([](Mirror& m, const ocf::Context&) {
-                                                  return m.Reload();
-                                                })},
+       .handler = bind(
+           [](Mirror& m, const ocf::Context& c) { return m.Monitor(c.check_level, c.IsProbe()); },
+           30000, true)},
+      {.name = "validate-all",
+       .timeout_s = 10,
+       .handler = bind([](Mirror& m, const ocf::Context&) { return m.Validate(); }, 10000, false)},
+      {.name = "reload-agent",
+       .timeout_s = 30,
+       .handler = bind([](Mirror& m, const ocf::Context&) { return m.Reload(); }, 30000, true)},
       {.name = "meta-data", .timeout_s = 5},
   };
   return spec;

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "block_device.h"
+#include "clock.h"
 #include "cluster_record.h"
 #include "device_mapper.h"
 #include "dm_raid_status.h"
@@ -72,10 +73,18 @@ bool ParseRebuildMark(const std::string& value, std::array<bool, kLegCount>* mar
 struct RecordView {
   RecordStatus status = RecordStatus::kNoCluster;
   std::array<bool, kLegCount> current{};  ///< Valid when status == kFound.
+  /// How reading the rebuild mark went (kFound / kAbsent: `rebuild` is valid).
+  RecordStatus rebuild_status = RecordStatus::kAbsent;
   /// Legs that must be rebuilt in full before they count as current: `mirror-resync
   /// force-current` marks the legs it overrides, which may hold writes the forced leg lacks, so
-  /// the write-intent bitmap cannot bring them back.
+  /// the write-intent bitmap cannot bring them back; `mirror-resync rebuild` marks a diverged leg.
   std::array<bool, kLegCount> rebuild{};
+
+  /// True when the record names `leg` current and marks the other leg for a rebuild: the
+  /// signature of a deliberate `mirror-resync force-current --leg <leg>`.
+  bool Forced(int leg) const {
+    return status == RecordStatus::kFound && current[leg] && !current[1 - leg] && rebuild[1 - leg];
+  }
 };
 
 /// The decision of start: which legs to assemble and whether to rebuild one in full.
@@ -88,7 +97,12 @@ struct AssemblyPlan {
   std::array<bool, kLegCount> current_after{};  ///< The record to write once assembled.
 };
 
-/// The stale-leg guard as a pure function of what start found.
+/// The stale-leg guard as a pure function of what start found. Invariants (docs/mirror.md,
+/// checked over the whole input space in mirror_decisions_test.cc): a leg is a source only when
+/// it is provably current (the record names it, or without a cluster its own superblock shows
+/// it saw the other fail, and it holds a complete copy unless the administrator forced it); a
+/// rebuild never overwrites a source; a diverged leg is never brought back through the bitmap;
+/// an unreadable record or mark refuses.
 AssemblyPlan PlanAssembly(const MirrorConfig& config, const std::array<LegProbe, kLegCount>& legs,
                           const RecordView& record);
 
@@ -97,7 +111,10 @@ enum class ReAddMode {
   kNotBack,  ///< The leg does not answer reads yet.
   kSkip,     ///< Not at all (foreign or misplaced metadata, nothing to compare with); see `reason`.
   kBitmap,   ///< Revived: only the regions the write-intent bitmap marks resynchronise.
-  kFull,     ///< Rebuilt in full from the running leg (new LUN, overridden or diverged leg).
+  kFull,     ///< Rebuilt in full from the running leg (new LUN, partial copy, marked leg).
+  /// Not at all: the leg ran on its own and holds writes the running leg never saw (its
+  /// superblock records the running leg as failed). The administrator chooses.
+  kDiverged,
 };
 
 struct ReAddPlan {
@@ -106,12 +123,14 @@ struct ReAddPlan {
 };
 
 /// The re-add guard as a pure function: `returning` is the probe of leg `leg` answering again,
-/// `running` the probe of the leg the mirror runs on, `marked` whether the cluster marks `leg`
-/// for a full rebuild. A bitmap re-add is chosen only for this mirror's superblock at `leg`'s
-/// position that is older than the running leg's and not marked; anything that may hold data the
-/// running leg lacks is rebuilt in full; anything that is not this mirror's is left alone.
+/// `running` the probe of the leg the mirror runs on, `mark` how reading the cluster's rebuild
+/// mark went and `marked` whether it marks `leg`. A bitmap re-add is chosen only for this
+/// mirror's complete superblock at `leg`'s position that is older than the running leg's, does not
+/// record the running leg as failed, and is not marked; a leg that ran on its own is kDiverged;
+/// a blank, partial, or marked leg (or one not older) is rebuilt in full; anything unknown (mark
+/// unreadable, running leg's superblock unreadable) or not this mirror's is skipped.
 ReAddPlan PlanReAdd(const MirrorConfig& config, int leg, const LegProbe& returning,
-                    const LegProbe& running, bool marked);
+                    const LegProbe& running, RecordStatus mark, bool marked);
 
 class Mirror {
  public:
@@ -122,14 +141,19 @@ class Mirror {
   ocf::Result Validate();
   ocf::Result Start();
   ocf::Result Stop();
-  /// depth 0: device-mapper status only (no fork, no I/O); depth >= 10: also a direct read
-  /// through the mirror.
-  ocf::Result Monitor(int depth);
+  /// depth 0: device-mapper status only (no fork, no I/O while both legs are in sync); depth >=
+  /// 10: also a direct read through the mirror. `probe`: a map of that name that is not this
+  /// mirror's means this mirror is not running (7) rather than an error.
+  ocf::Result Monitor(int depth, bool probe = false);
   /// Applies reloadable parameters (max_recovery_rate) to the running map.
   ocf::Result Reload();
 
   /// How long stop waits for holders to close the device before failing.
   void set_stop_wait_ms(int ms) { stop_wait_ms_ = ms; }
+  /// The clock for waits (default: the real one).
+  void set_clock(Clock* clock) { clock_ = clock; }
+  /// Bounds every wait of an action (default: none beyond the waits' own limits).
+  void set_deadline(const Deadline* deadline) { deadline_ = deadline; }
   /// How long start waits for the new map to report its state.
   void set_settle_ms(int ms) { settle_ms_ = ms; }
 
@@ -161,6 +185,8 @@ class Mirror {
   /// and, when `leg` answers, reads the cluster's rebuild mark (a fork, only then). `current`,
   /// when given, is the probe of the other leg the caller has just read; it is not read again.
   ReAddPlan PlanReturn(int leg, const LegProbe* current = nullptr);
+  /// Why the map named like this mirror is not this mirror's (uuid, target); empty when it is.
+  std::string NotOurMap(const DmInfo& info);
   /// Brings a failed leg of the running mirror back as `plan` says. kBitmap: loads a table with
   /// both legs when the leg is absent from it, then suspends and resumes (dm-raid revives a
   /// readable leg; the bitmap limits the resync to the regions written meanwhile). kFull: loads
@@ -175,7 +201,12 @@ class Mirror {
                   std::string* err);
   bool BuildTable(const std::array<bool, kLegCount>& use, int rebuild_leg, DmTarget* target,
                   std::string* err);
-  void RecordCurrent(const std::array<bool, kLegCount>& current);
+  /// Records `current` in the cluster: kAlways when it names one leg, kIfChanged when both.
+  /// Returns the write's status; `err` says why it failed.
+  WriteStatus RecordCurrent(const std::array<bool, kLegCount>& current, std::string* err);
+  /// Sleeps `ms`, at most until the deadline; false when the deadline has passed.
+  bool Wait(int ms);
+  int BoundedMs(int ms) const;
   /// Removes the rebuild mark once both legs are in sync (no fork when the cache knows it absent).
   void ClearRebuildMark();
   bool RemoveCarvedMaps(std::string* err);
@@ -187,11 +218,17 @@ class Mirror {
   Logger* log_;
   int stop_wait_ms_ = 5000;
   int settle_ms_ = 2000;
+  Clock* clock_ = nullptr;
+  const Deadline* deadline_ = nullptr;
 };
 
 /// The OCF agent: the parameter table plus the action table bound to a Mirror built from the
 /// invocation's parameters.
-ocf::AgentSpec MirrorAgentSpec(DeviceMapper* dm, BlockDevices* disks, ClusterRecord* record);
+/// `clock` and `lock_dir` (where each action takes the mirror's lock, serialising the agent's
+/// actions with each other and with the admin helpers' changes) default to the real ones.
+ocf::AgentSpec MirrorAgentSpec(DeviceMapper* dm, BlockDevices* disks, ClusterRecord* record,
+                               Clock* clock = nullptr,
+                               const std::string& lock_dir = kRecordCacheDir);
 
 }  // namespace twinarray
 

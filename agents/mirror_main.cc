@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "block_device.h"
+#include "clock.h"
 #include "cluster_record.h"
 #include "device_mapper.h"
 #include "mirror.h"
@@ -12,8 +13,11 @@ int main(int argc, char** argv, char** envp) {
   const ocf::Env env = ocf::EnvFromArray(envp);
   std::unique_ptr<DeviceMapper> dm = NewLibDeviceMapper();
   std::unique_ptr<BlockDevices> disks = NewRealBlockDevices();
-  std::unique_ptr<ClusterRecord> record = NewCrmAttributeRecord(env, kRecordCacheDir);
-  const ocf::AgentSpec spec = MirrorAgentSpec(dm.get(), disks.get(), record.get());
+  std::unique_ptr<Clock> clock = NewRealClock();
+  // The record's calls share the action's budget (each action also bounds its own waits).
+  const Deadline deadline(clock.get(), Deadline::BudgetFromEnv(&env, kDefaultBudgetMs));
+  std::unique_ptr<ClusterRecord> record = NewCrmAttributeRecord(env, kRecordCacheDir, &deadline);
+  const ocf::AgentSpec spec = MirrorAgentSpec(dm.get(), disks.get(), record.get(), clock.get());
   std::string out, err;
   const int status = ocf::RunAgent(spec, argc, argv, env, &out, &err);
   std::fputs(out.c_str(), stdout);

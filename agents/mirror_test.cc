@@ -1,7 +1,9 @@
 #include "mirror.h"
 
 #include <doctest/doctest.h>
+#include <stdlib.h>
 
+#include "action_lock.h"
 #include "fakes.h"
 #include "ocf_log.h"
 
@@ -259,8 +261,12 @@ TEST_CASE("stale-leg guard: PlanAssembly decisions") {
     CHECK(p.use == std::array<bool, 2>{true, true});
     CHECK(p.rebuild_leg == 1);
     CHECK(p.reason.find("resynchronisation was interrupted") != std::string::npos);
-    // The admin's deliberate override (force-current wrote the record) is obeyed.
-    p = PlanAssembly(config, {gone, b_partial}, only_b);
+    // The record alone naming a partial copy is not enough (a start that recorded before its
+    // rebuild finished would look the same)...
+    CHECK(PlanAssembly(config, {gone, b_partial}, only_b).refuse);
+    // ...but the admin's deliberate override (force-current wrote the record and marked A) is.
+    RecordView forced_b{RecordStatus::kFound, {false, true}, RecordStatus::kFound, {true, false}};
+    p = PlanAssembly(config, {gone, b_partial}, forced_b);
     CHECK_FALSE(p.refuse);
     CHECK(p.use == std::array<bool, 2>{false, true});
   }
@@ -488,36 +494,39 @@ TEST_CASE("the re-add guard: bitmap only for this mirror's older superblock at i
   const LegProbe a_running = probe(true, K::kValid, 0, 20);
   const LegProbe b_older = probe(true, K::kValid, 1, 10);
 
-  CHECK(PlanReAdd(config, 1, b_older, a_running, false).mode == ReAddMode::kBitmap);
-  CHECK(PlanReAdd(config, 1, probe(false, K::kBlank, 0, 0), a_running, false).mode ==
-        ReAddMode::kNotBack);
+  CHECK(PlanReAdd(config, 1, b_older, a_running, RecordStatus::kAbsent, false).mode ==
+        ReAddMode::kBitmap);
+  CHECK(PlanReAdd(config, 1, probe(false, K::kBlank, 0, 0), a_running, RecordStatus::kAbsent, false)
+            .mode == ReAddMode::kNotBack);
   // A new LUN under the leg's name: the bitmap knows nothing of it.
-  ReAddPlan p = PlanReAdd(config, 1, probe(true, K::kBlank, 0, 0), a_running, false);
+  ReAddPlan p =
+      PlanReAdd(config, 1, probe(true, K::kBlank, 0, 0), a_running, RecordStatus::kAbsent, false);
   CHECK(p.mode == ReAddMode::kFull);
   CHECK(p.reason.find("blank (new LUN)") != std::string::npos);
   // Overridden with force-current: it may hold writes the running leg never saw.
-  p = PlanReAdd(config, 1, b_older, a_running, true);
+  p = PlanReAdd(config, 1, b_older, a_running, RecordStatus::kAbsent, true);
   CHECK(p.mode == ReAddMode::kFull);
-  CHECK(p.reason.find("force-current") != std::string::npos);
+  CHECK(p.reason.find("marked for a full rebuild") != std::string::npos);
   // As fresh as the running leg, or fresher: it ran on its own meanwhile.
-  CHECK(PlanReAdd(config, 1, probe(true, K::kValid, 1, 20), a_running, false).mode ==
-        ReAddMode::kFull);
-  CHECK(PlanReAdd(config, 1, probe(true, K::kValid, 1, 30), a_running, false).mode ==
-        ReAddMode::kFull);
+  CHECK(PlanReAdd(config, 1, probe(true, K::kValid, 1, 20), a_running, RecordStatus::kAbsent, false)
+            .mode == ReAddMode::kFull);
+  CHECK(PlanReAdd(config, 1, probe(true, K::kValid, 1, 30), a_running, RecordStatus::kAbsent, false)
+            .mode == ReAddMode::kFull);
   // Not this mirror's: left alone, with the reason.
-  p = PlanReAdd(config, 1, probe(true, K::kForeign, 0, 0), a_running, false);
+  p = PlanReAdd(config, 1, probe(true, K::kForeign, 0, 0), a_running, RecordStatus::kAbsent, false);
   CHECK(p.mode == ReAddMode::kSkip);
   CHECK(p.reason.find("not a dm-raid superblock") != std::string::npos);
-  p = PlanReAdd(config, 1, probe(true, K::kValid, 0, 10), a_running, false);
+  p = PlanReAdd(config, 1, probe(true, K::kValid, 0, 10), a_running, RecordStatus::kAbsent, false);
   CHECK(p.mode == ReAddMode::kSkip);
   CHECK(p.reason.find("legs swapped or wrong device") != std::string::npos);
   // Its recovery was interrupted (md wrote it out of its slot): a partial copy, in full again.
-  p = PlanReAdd(config, 1, probe(true, K::kValid, kNoArrayPosition, 5), a_running, false);
+  p = PlanReAdd(config, 1, probe(true, K::kValid, kNoArrayPosition, 5), a_running,
+                RecordStatus::kAbsent, false);
   CHECK(p.mode == ReAddMode::kFull);
   CHECK(p.reason.find("resynchronisation was interrupted") != std::string::npos);
   // Nothing to compare with: no guess.
-  CHECK(PlanReAdd(config, 1, b_older, probe(false, K::kBlank, 0, 0), false).mode ==
-        ReAddMode::kSkip);
+  CHECK(PlanReAdd(config, 1, b_older, probe(false, K::kBlank, 0, 0), RecordStatus::kAbsent, false)
+            .mode == ReAddMode::kSkip);
 }
 
 TEST_CASE("monitor rebuilds a returned blank LUN in full and leaves a foreign one alone") {
@@ -569,7 +578,7 @@ TEST_CASE(
   s.record.values[kRebuildKey] = "a";
   REQUIRE(s.Make().Start().ok());
   CHECK(s.dm.maps["twin0"].table[0].params.find(" rebuild 0 ") != std::string::npos);
-  CHECK(s.log.Contains("overridden with mirror-resync force-current"));
+  CHECK(s.log.Contains("marked for a full rebuild (mirror-resync force-current"));
   s.record.values[kRebuildKey] = "c";
   s.dm.maps.clear();
   CHECK(s.Make().Start().status == Status::kErrGeneric);
@@ -619,6 +628,246 @@ TEST_CASE("reload applies a new max_recovery_rate to the running map only when i
   CHECK(f.dm.calls == std::vector<std::string>{"load twin0", "suspend twin0", "resume twin0"});
   CHECK(f.dm.maps["twin0"].table[0].params ==
         "raid1 5 0 region_size 1024 max_recovery_rate 10240 2 253:10 253:11 253:12 253:13");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Issue #15: the guard fails closed. Each case failed before its fix.
+
+TEST_CASE("#15-1: a verify or repair of a healthy mirror rebuilds nothing and reports 0") {
+  for (const char* status :
+       {"raid1 2 AA 524288/2088960 check 0 0 -", "raid1 2 AA 524288/2088960 repair 0 0 -",
+        "raid1 2 AA 2088960/2088960 check 16 0 -"}) {
+    CAPTURE(status);
+    Fixture f;
+    f.Existing(20, 0, 20, 0);  // Equal event counters: the old code planned 'rebuild 1'.
+    f.Running(status);
+    f.record.values[kKey] = "a,b";
+    ocf::Result r = f.Make().Monitor(0);
+    CHECK(r.status == Status::kSuccess);
+    CHECK(f.dm.Count("load") == 0);
+    CHECK(f.dm.Count("suspend") == 0);
+    CHECK(f.disks.reads.empty());
+    CHECK(f.record.values[kKey] == "a,b");
+  }
+}
+
+TEST_CASE("#15-2: an unreadable rebuild mark never lets a leg back through the bitmap") {
+  Fixture f;
+  f.Existing(20, 0b10, 10, 0);
+  f.Running("raid1 2 AD 2088960/2088960 idle 0 0 -");
+  f.record.values[kKey] = "a";
+  f.record.fail_reads = {"twinarray-twin0-rebuild"};
+  ocf::Result r = f.Make().Monitor(0);
+  CHECK(r.status == Status::kDegraded);
+  CHECK(r.exit_reason.find("not re-added") != std::string::npos);
+  CHECK(r.exit_reason.find("rebuild mark") != std::string::npos);
+  CHECK(f.dm.Count("suspend") == 0);
+  CHECK(f.dm.Count("load") == 0);
+
+  // Start: a record that is there but a mark that cannot be read refuses.
+  Fixture s;
+  s.Existing(20, 0b10, 10, 0);
+  s.record.values[kKey] = "a";
+  s.record.fail_reads = {"twinarray-twin0-rebuild"};
+  r = s.Make().Start();
+  CHECK(r.status == Status::kErrGeneric);
+  CHECK(r.exit_reason.find("cannot read twinarray-twin0-rebuild") != std::string::npos);
+  CHECK(s.dm.Count("create") == 0);
+}
+
+TEST_CASE("#15-4: an unreadable record refuses; the record is written before the map changes") {
+  Fixture f;
+  f.Existing(20, 0b10, 10, 0);
+  f.record.fail_reads = {kKey};
+  ocf::Result r = f.Make().Start();
+  CHECK(r.status == Status::kErrGeneric);
+  CHECK(r.exit_reason.find("refusing to guess") != std::string::npos);
+  CHECK(f.dm.Count("create") == 0);
+
+  // A start that would narrow the record (rebuild B) and cannot write it does not assemble.
+  Fixture w;
+  w.Existing(20, 0b10, 20, 0);  // B as fresh as A: rebuilt in full from A.
+  w.record.values[kKey] = "a";
+  w.record.fail_writes = true;
+  r = w.Make().Start();
+  CHECK(r.status == Status::kErrGeneric);
+  CHECK(r.exit_reason.find("before assembling") != std::string::npos);
+  CHECK(w.dm.Count("create") == 0);
+
+  // The record is written before the map exists.
+  Fixture o;
+  o.Existing(20, 0b10, 20, 0);
+  o.record.values[kKey] = "a,b";
+  o.record.values["twinarray-twin0-rebuild"] = "b";
+  bool map_existed_at_write = true;
+  o.record.on_write = [&o, &map_existed_at_write](const std::string& key) {
+    if (key == kKey) map_existed_at_write = o.dm.maps.count("twin0") > 0;
+  };
+  REQUIRE(o.Make().Start().ok());
+  CHECK(o.record.values[kKey] == "a");
+  CHECK_FALSE(map_existed_at_write);
+  CHECK(o.record.modes.front() == WriteMode::kAlways);
+
+  // A leg failed under a running mirror and the record cannot be narrowed: an error, no re-add.
+  Fixture m;
+  m.Existing(20, 0b10, 10, 0);
+  m.Running("raid1 2 AD 2088960/2088960 idle 0 0 -");
+  m.record.values[kKey] = "a,b";
+  m.record.fail_writes = true;
+  r = m.Make().Monitor(0);
+  CHECK(r.status == Status::kErrGeneric);
+  CHECK(r.exit_reason.find("could not be updated to 'a'") != std::string::npos);
+  CHECK(m.dm.Count("suspend") == 0);
+}
+
+TEST_CASE("#15-4: a leg whose recovery did not finish is never a source, whatever the record") {
+  MirrorConfig config;
+  config.name = "twin0";
+  config.legs = {kLegA, kLegB};
+  using K = RaidSuperblock::Kind;
+  LegProbe b_half = MakeProbe(true, K::kValid, 1, 30, 0);  // Kept its slot: node crash.
+  b_half.superblock.disk_recovery_offset = 524288;
+  const LegProbe gone = MakeProbe(false, K::kBlank, 0, 0, 0);
+  const LegProbe a_sync = MakeProbe(true, K::kValid, 0, 20, 0);
+  for (const RecordView& record :
+       {RecordView{RecordStatus::kFound, {true, true}},
+        RecordView{RecordStatus::kFound, {false, true}}, RecordView{RecordStatus::kNoCluster, {}},
+        RecordView{RecordStatus::kAbsent, {}}}) {
+    AssemblyPlan p = PlanAssembly(config, {gone, b_half}, record);
+    CHECK(p.refuse);
+    CHECK(p.reason.find("interrupted") != std::string::npos);
+    p = PlanAssembly(config, {a_sync, b_half}, record);
+    if (record.status == RecordStatus::kFound && !record.current[0]) {
+      CHECK(p.refuse);  // The record names only the half copy: nothing provably current.
+    } else {
+      CHECK_FALSE(p.refuse);
+      CHECK(p.current_after == std::array<bool, 2>{true, false});
+      CHECK(p.rebuild_leg == 1);
+    }
+  }
+  // And at re-add: rebuilt in full, never through the bitmap.
+  CHECK(PlanReAdd(config, 1, b_half, a_sync, RecordStatus::kAbsent, false).mode ==
+        ReAddMode::kFull);
+}
+
+TEST_CASE("#15-4b: a leg that ran on its own is never re-added through the bitmap") {
+  Fixture f;
+  // B failed under node 1 (A saw it); then B ran alone elsewhere and saw A fail.
+  f.disks.devices[kLegA].head = MakeSuperblock(0, 20, 0b10);
+  f.disks.devices[kLegB].head = MakeSuperblock(1, 40, 0b01);
+  f.Running("raid1 2 DA 2088960/2088960 idle 0 0 -");  // Running on B; A answers again.
+  f.record.values[kKey] = "b";
+  ocf::Result r = f.Make().Monitor(0);
+  CHECK(r.status == Status::kDegraded);
+  CHECK(r.exit_reason.find("has diverged") != std::string::npos);
+  CHECK(r.exit_reason.find("mirror-resync rebuild --leg A") != std::string::npos);
+  CHECK(f.dm.Count("suspend") == 0);
+  CHECK(f.dm.Count("load") == 0);
+  // The administrator chose: A's writes are discarded by a full rebuild.
+  f.record.values["twinarray-twin0-rebuild"] = "a";
+  r = f.Make().Monitor(0);
+  CHECK(f.dm.Count("load twin0") == 1);
+  CHECK(f.dm.maps["twin0"].table[0].params.find("rebuild 0") != std::string::npos);
+
+  // At start, with the record naming B: A is left out, not resynchronised from B's bitmap.
+  Fixture s;
+  s.disks.devices[kLegA].head = MakeSuperblock(0, 20, 0b10);
+  s.disks.devices[kLegB].head = MakeSuperblock(1, 40, 0b01);
+  s.record.values[kKey] = "b";
+  r = s.Make().Start();
+  REQUIRE(r.ok());
+  CHECK(s.log.Contains("has diverged"));
+  CHECK(s.dm.maps["twin0"].table[0].params.find(" - - ") != std::string::npos);
+  // Without a record that names one leg, diverged legs refuse.
+  Fixture n;
+  n.disks.devices[kLegA].head = MakeSuperblock(0, 20, 0b10);
+  n.disks.devices[kLegB].head = MakeSuperblock(1, 40, 0b01);
+  n.record.status = RecordStatus::kNoCluster;
+  r = n.Make().Start();
+  CHECK(r.status == Status::kErrGeneric);
+  CHECK(r.exit_reason.find("diverged") != std::string::npos);
+  CHECK(n.dm.Count("create") == 0);
+}
+
+TEST_CASE("#15-6: probe, stop, start and reload leave a map that is not this mirror's alone") {
+  const std::string mpath_uuid = "mpath-3600140512345";
+  Fixture f;
+  f.dm.AddMap("twin0", "multipath", "0 0 1 1 round-robin 0 1 1 8:16 1", "", 2088960, &mpath_uuid);
+  Mirror m = f.Make();
+  CHECK(m.Monitor(0, /*probe=*/true).status == Status::kNotRunning);
+  ocf::Result r = m.Monitor(0);
+  CHECK(r.status == Status::kErrGeneric);
+  CHECK(r.exit_reason.find("not this mirror") != std::string::npos);
+  CHECK(m.Stop().ok());
+  CHECK(f.dm.maps.count("twin0") == 1);
+  CHECK(f.dm.Count("remove") == 0);
+  CHECK(m.Start().status == Status::kErrGeneric);
+  CHECK(m.Reload().status == Status::kErrGeneric);
+  CHECK(f.dm.Mutations() == 0);
+
+  // A name equal to a leg's map name is a configuration error.
+  ocf::Env env = BaseEnv();
+  env["OCF_RESKEY_name"] = "arrayA";
+  MirrorConfig c;
+  std::string err;
+  CHECK_FALSE(MirrorConfigFromParams(ParamsFrom(env), &c, &err));
+  CHECK(err.find("needs a name of its own") != std::string::npos);
+
+  // A map being created by a start (no table yet) is not "foreign".
+  Fixture a;
+  a.dm.AddMap("twin0", "raid", "", "");
+  a.dm.maps["twin0"].info.live_table = false;
+  a.dm.maps["twin0"].table.clear();
+  r = a.Make().Monitor(0);
+  CHECK(r.status == Status::kErrGeneric);
+  CHECK(r.exit_reason.find("being assembled") != std::string::npos);
+}
+
+TEST_CASE("#15-7: a map left suspended is reported and resumed; waits end at the deadline") {
+  Fixture f;
+  f.Running(kInSync);
+  f.dm.maps["twin0"].info.suspended = true;
+  ocf::Result r = f.Make().Monitor(0);
+  CHECK(r.status == Status::kDegraded);
+  CHECK(r.exit_reason.find("left suspended") != std::string::npos);
+  CHECK_FALSE(f.dm.maps["twin0"].info.suspended);
+  CHECK(f.Make().Monitor(0).ok());
+
+  // Stop resumes before it removes (a suspended map's queued I/O would never finish).
+  Fixture s;
+  s.Running(kInSync);
+  s.dm.maps["twin0"].info.suspended = true;
+  CHECK(s.Make().Stop().ok());
+  CHECK(s.dm.Count("resume twin0") == 1);
+
+  // Stop's wait for holders ends at the action's deadline, not at its own limit.
+  Fixture h;
+  h.Running(kInSync);
+  h.dm.maps["twin0"].info.open_count = 1;
+  FakeClock clock;
+  const Deadline deadline(&clock, 1500);
+  Mirror m = h.Make();
+  m.set_stop_wait_ms(60000);
+  m.set_clock(&clock);
+  m.set_deadline(&deadline);
+  r = m.Stop();
+  CHECK(r.status == Status::kErrGeneric);
+  CHECK(r.exit_reason.find("still open") != std::string::npos);
+  CHECK(clock.now_ms <= 1500);
+}
+
+TEST_CASE("the mirror's lock serialises actions") {
+  char tmpl[] = "/tmp/twinarray-lock-XXXXXX";
+  const std::string dir = mkdtemp(tmpl);
+  FakeClock clock;
+  ActionLock first, second;
+  std::string err;
+  REQUIRE(first.Acquire(dir + "/run", "twin0", &clock, 0, &err));
+  CHECK_FALSE(second.Acquire(dir + "/run", "twin0", &clock, 300, &err));
+  CHECK(err.find("still holds") != std::string::npos);
+  CHECK(clock.now_ms >= 300);
+  ActionLock other;
+  CHECK(other.Acquire(dir + "/run", "twin1", &clock, 0, &err));
 }
 
 }  // namespace twinarray

@@ -263,7 +263,8 @@ std::string Mpath::MarkerName() const {
 
 Result Mpath::CheckSystem() {
   std::string err;
-  if (!daemon_->Installed(&err)) return Result::Of(Status::kErrInstalled, err);
+  // Missing here says nothing about the other node: a probe says 7, never a fatal error.
+  if (!daemon_->Installed(&err)) return Result::NotOnThisNode(err);
   for (const MpathMap& map : config_.maps) {
     DmInfo info;
     if (!dm_->Info(map.name, &info, &err)) return Result::Of(Status::kErrGeneric, err);
@@ -392,8 +393,8 @@ Result Mpath::Start() {
     }
   }
   WarnQueueForever();
-  if (!WriteStateFile(state_dir_, MarkerName(), "started")) {
-    return Result::Of(Status::kErrGeneric, "cannot write " + state_dir_ + "/" + MarkerName());
+  if (!WriteStateFile(state_dir_, MarkerName(), "started", &err)) {
+    return Result::Of(Status::kErrGeneric, err);
   }
   std::vector<MapView> views;
   if (!ReadViews(&views, &err)) return Result::Of(Status::kErrGeneric, err);
@@ -441,11 +442,18 @@ Result Mpath::Stop() {
 }
 
 Result Mpath::Monitor(bool probe) {
-  std::string marker;
-  if (!ReadStateFile(state_dir_, MarkerName(), &marker)) return Result::Of(Status::kNotRunning);
-  std::string err;
+  std::string marker, err;
+  switch (ReadStateFileChecked(state_dir_, MarkerName(), &marker, &err)) {
+    case StateFileRead::kAbsent:
+      return Result::Of(Status::kNotRunning);
+    case StateFileRead::kFailed:  // Unknown is not "stopped".
+      return Result::Of(Status::kErrGeneric, err);
+    case StateFileRead::kFound:
+      break;
+  }
   bool daemon_down = false;
   if (!daemon_->Listening()) {
+    if (!daemon_->Installed(&err)) return Result::NotOnThisNode(err);
     if (probe) {
       daemon_down = true;  // A probe reports; the next recurring monitor restarts it.
     } else {

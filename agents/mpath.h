@@ -76,11 +76,13 @@ class Mpath {
         std::string state_dir, std::string instance, Logger* log);
 
   /// Changes nothing: multipathd installed, no map name taken by another kind of map, and a
-  /// warning for every map that would queue forever.
+  /// warning for every map that would queue forever. multipathd missing on this node is
+  /// Result::NotOnThisNode (as for Start and Monitor).
   ocf::Result Validate();
   ocf::Result Start();
   ocf::Result Stop();
-  /// `probe`: a probe reports and publishes but never starts the daemon.
+  /// `probe`: a probe reports and publishes but never starts the daemon. No started marker: 7;
+  /// a marker that cannot be read: OCF_ERR_GENERIC, never 7.
   ocf::Result Monitor(bool probe);
 
   void set_daemon_timeout_ms(int ms) { daemon_timeout_ms_ = ms; }

@@ -11,9 +11,9 @@
 #include <cstddef>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <thread>
 
+#include "atomic_file.h"
 #include "subprocess.h"
 
 namespace twinarray {
@@ -26,6 +26,7 @@ constexpr int kCommandTimeoutMs = 20000;  // multipathd's own reply timeout is 4
 constexpr int kAttrdTimeoutMs = 15000;
 constexpr int kStartPollMs = 200;
 constexpr char kAttrCachePrefix[] = "node-attr-";
+constexpr size_t kMaxStateFileBytes = 4096;
 
 std::string FirstLine(const std::string& text) { return text.substr(0, text.find('\n')); }
 
@@ -155,29 +156,50 @@ class AttrdUpdater : public NodeAttributes {
 
   bool Update(const std::string& name, const std::string& value, int dampen_s, bool force,
               std::string* err) override {
-    std::string cached;
-    if (!force && ReadStateFile(cache_dir_, kAttrCachePrefix + name, &cached) && cached == value) {
+    const std::string cache = kAttrCachePrefix + name;
+    std::string cached, unreadable;
+    if (!force &&
+        ReadStateFileChecked(cache_dir_, cache, &cached, &unreadable) == StateFileRead::kFound &&
+        cached == value) {
       return true;
     }
+    // The cache must never name a value attrd may not have: it goes before the update (a crash
+    // in between leaves no cache rather than a stale one) and comes back only after success.
+    const bool dropped = RemoveStateFile(cache_dir_, cache);
+    const int drop_errno = errno;
     // --update-both also sets the dampening of an attribute that exists already.
     RunResult r;
     if (!tools_.Run("attrd_updater",
                     {"--name", name, "--update-both", value, "--delay", std::to_string(dampen_s)},
                     kAttrdTimeoutMs, &r, err)) {
-      RemoveStateFile(cache_dir_, kAttrCachePrefix + name);
       return false;
     }
-    WriteStateFile(cache_dir_, kAttrCachePrefix + name, value);  // Lost: one fork next time.
+    if (!dropped) return StaleCache(cache, drop_errno, err);
+    std::string lost;
+    WriteStateFile(cache_dir_, cache, value, &lost);  // Lost: one fork next time.
     return true;
   }
 
   bool Delete(const std::string& name, std::string* err) override {
-    RemoveStateFile(cache_dir_, kAttrCachePrefix + name);
+    const std::string cache = kAttrCachePrefix + name;
+    const bool dropped = RemoveStateFile(cache_dir_, cache);
+    const int drop_errno = errno;
     RunResult r;
-    return tools_.Run("attrd_updater", {"--name", name, "--delete"}, kAttrdTimeoutMs, &r, err);
+    if (!tools_.Run("attrd_updater", {"--name", name, "--delete"}, kAttrdTimeoutMs, &r, err)) {
+      return false;
+    }
+    return dropped || StaleCache(cache, drop_errno, err);
   }
 
  private:
+  /// The attribute changed but its cache file could not be removed: a later update of the old
+  /// value would be skipped on the cache's word.
+  bool StaleCache(const std::string& cache, int error, std::string* err) const {
+    *err = "cannot remove the cache " + cache_dir_ + "/" + cache + " (" + std::strerror(error) +
+           "): it may name an old value";
+    return false;
+  }
+
   Tools tools_;
   std::string cache_dir_;
 };
@@ -192,20 +214,51 @@ std::unique_ptr<NodeAttributes> NewAttrdUpdater(const ocf::Env& env, const std::
   return std::make_unique<AttrdUpdater>(env, cache_dir);
 }
 
-bool ReadStateFile(const std::string& dir, const std::string& name, std::string* value) {
-  std::ifstream in(dir + "/" + name);
-  return in && std::getline(in, *value);
+StateFileRead ReadStateFileChecked(const std::string& dir, const std::string& name,
+                                   std::string* value, std::string* err) {
+  const std::string path = dir + "/" + name;
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT) return StateFileRead::kAbsent;
+  std::string text;
+  int error = fd < 0 ? errno : 0;
+  while (fd >= 0 && text.size() <= kMaxStateFileBytes) {
+    char buffer[512];
+    const ssize_t n = read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) error = errno;
+    if (n <= 0) break;
+    text.append(buffer, static_cast<size_t>(n));
+  }
+  if (fd >= 0) close(fd);
+  if (error != 0) {
+    *err = "cannot read " + path + ": " + std::strerror(error);
+    return StateFileRead::kFailed;
+  }
+  const size_t newline = text.find('\n');
+  if (newline == std::string::npos || text.size() > kMaxStateFileBytes) {
+    *err = "cannot read " + path + ": not one line (" +
+           (text.empty() ? std::string("empty") : "cut short or too long") + ")";
+    return StateFileRead::kFailed;
+  }
+  *value = text.substr(0, newline);
+  return StateFileRead::kFound;
 }
 
-bool WriteStateFile(const std::string& dir, const std::string& name, const std::string& value) {
-  if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return false;
-  const std::string path = dir + "/" + name;
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    if (!(out << value << "\n")) return false;
+bool ReadStateFile(const std::string& dir, const std::string& name, std::string* value) {
+  std::string ignored;
+  return ReadStateFileChecked(dir, name, value, &ignored) == StateFileRead::kFound;
+}
+
+bool WriteStateFile(const std::string& dir, const std::string& name, const std::string& value,
+                    std::string* err) {
+  std::string ignored;
+  std::string* reason = err != nullptr ? err : &ignored;
+  if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    const int error = errno;
+    *reason = "cannot create " + dir + ": " + std::strerror(error);
+    return false;
   }
-  return std::rename(tmp.c_str(), path.c_str()) == 0;
+  return WriteFileAtomically(dir + "/" + name, value + "\n", 0644, reason);
 }
 
 bool RemoveStateFile(const std::string& dir, const std::string& name) {

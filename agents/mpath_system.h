@@ -52,9 +52,22 @@ class NodeAttributes {
 std::unique_ptr<NodeAttributes> NewAttrdUpdater(const ocf::Env& env, const std::string& cache_dir);
 
 /// Small state files (one line) in a runtime directory such as /run/twinarray, which is created
-/// (mode 0700) on the first write. Writes are atomic (rename). Return false on failure.
+/// (mode 0700) on the first write.
+enum class StateFileRead {
+  kFound,   ///< `*value` holds the line.
+  kAbsent,  ///< The file does not exist.
+  kFailed,  ///< It exists and cannot be read, or is empty or cut short: never "absent".
+};
+/// Reads the one line of a state file; `*err` says why on kFailed.
+StateFileRead ReadStateFileChecked(const std::string& dir, const std::string& name,
+                                   std::string* value, std::string* err);
+/// True only when the line was read (ReadStateFileChecked's kFound).
 bool ReadStateFile(const std::string& dir, const std::string& name, std::string* value);
-bool WriteStateFile(const std::string& dir, const std::string& name, const std::string& value);
+/// Replaces the file with `value` and a newline through WriteFileAtomically (mode 0644): a
+/// failed write (a full /run) leaves the old file as it was and returns false, with the reason
+/// in `*err` when `err` is given.
+bool WriteStateFile(const std::string& dir, const std::string& name, const std::string& value,
+                    std::string* err = nullptr);
 bool RemoveStateFile(const std::string& dir, const std::string& name);
 
 }  // namespace twinarray

@@ -546,4 +546,143 @@ TEST_CASE("multipathd commands: argument vector, fail replies") {
   CHECK(err.find("multipathd not found in PATH") == 0);
 }
 
+TEST_CASE("WriteStateFile: a failed write keeps the old state, and says so") {
+  TempDir dir;
+  REQUIRE(WriteStateFile(dir.path, "marker", "started"));
+  std::string value;
+  REQUIRE(ReadStateFile(dir.path, "marker", &value));
+  CHECK(value == "started");
+  std::string err;
+  {
+    FileSizeLimit limit(4);  // "stopped\n" does not fit: a partial write.
+    REQUIRE(limit.ok);
+    CHECK_FALSE(WriteStateFile(dir.path, "marker", "stopped", &err));
+  }
+  CHECK(err.find("cannot write " + dir.path + "/marker") == 0);
+  REQUIRE(ReadStateFile(dir.path, "marker", &value));
+  CHECK(value == "started");
+  CHECK(std::distance(std::filesystem::directory_iterator(dir.path), {}) == 1);  // No temporary.
+}
+
+TEST_CASE("WriteStateFile: no fixed temporary name that a leftover or a second writer can block") {
+  TempDir dir;
+  REQUIRE(std::filesystem::create_directory(dir.path + "/marker.tmp"));
+  std::string err;
+  CHECK(WriteStateFile(dir.path, "marker", "started", &err));
+  std::string value;
+  REQUIRE(ReadStateFile(dir.path, "marker", &value));
+  CHECK(value == "started");
+}
+
+TEST_CASE("ReadStateFileChecked: absent is absent; unreadable, empty or cut short is a failure") {
+  TempDir dir;
+  std::string value = "untouched", err;
+  CHECK(ReadStateFileChecked(dir.path, "marker", &value, &err) == StateFileRead::kAbsent);
+  std::ofstream(dir.path + "/empty");
+  CHECK(ReadStateFileChecked(dir.path, "empty", &value, &err) == StateFileRead::kFailed);
+  CHECK(err == "cannot read " + dir.path + "/empty: not one line (empty)");
+  std::ofstream(dir.path + "/torn") << "sta";
+  CHECK(ReadStateFileChecked(dir.path, "torn", &value, &err) == StateFileRead::kFailed);
+  CHECK(err == "cannot read " + dir.path + "/torn: not one line (cut short or too long)");
+  REQUIRE(std::filesystem::create_directory(dir.path + "/dir"));
+  CHECK(ReadStateFileChecked(dir.path, "dir", &value, &err) == StateFileRead::kFailed);
+  CHECK(err == "cannot read " + dir.path + "/dir: Is a directory");
+  CHECK_FALSE(ReadStateFile(dir.path, "dir", &value));
+  CHECK(value == "untouched");
+  std::ofstream(dir.path + "/blank") << "\n";  // An empty value, written whole.
+  CHECK(ReadStateFileChecked(dir.path, "blank", &value, &err) == StateFileRead::kFound);
+  CHECK(value.empty());
+  std::ofstream(dir.path + "/good") << "started\n";
+  CHECK(ReadStateFileChecked(dir.path, "good", &value, &err) == StateFileRead::kFound);
+  CHECK(value == "started");
+}
+
+TEST_CASE("monitor: a started marker that cannot be read is an error, never \"not running\"") {
+  Fixture f;
+  f.Map("arrayA", kBothUp);
+  f.Map("arrayB", kBothUp);
+  const std::string marker = f.state.path + "/mpath-p-mpath.started";
+  std::ofstream(marker).flush();  // Empty: what a torn write leaves.
+  ocf::Result r = f.Make().Monitor(false);
+  CHECK(r.status == Status::kErrGeneric);
+  CHECK(r.exit_reason == "cannot read " + marker + ": not one line (empty)");
+  std::filesystem::remove(marker);
+  REQUIRE(std::filesystem::create_directory(marker));
+  r = f.Make().Monitor(true);
+  CHECK(r.status == Status::kErrGeneric);
+  CHECK(r.exit_reason == "cannot read " + marker + ": Is a directory");
+  CHECK(f.attributes.updates.empty());
+}
+
+TEST_CASE("start: a started marker that cannot be written fails the start, with the reason") {
+  Fixture f;
+  f.Map("arrayA", kBothUp);
+  f.Map("arrayB", kBothUp);
+  ocf::Result r;
+  {
+    FileSizeLimit full(0);
+    REQUIRE(full.ok);
+    r = f.Make().Start();
+  }
+  CHECK(r.status == Status::kErrGeneric);
+  CHECK(r.exit_reason == "cannot write " + f.state.path + "/mpath-p-mpath.started: File too large");
+  CHECK_FALSE(f.Started());
+}
+
+TEST_CASE("a node without multipath-tools: probe 7, stop 0, start and validate 5, never 6") {
+  FakeDeviceMapper dm;
+  FakeMultipathDaemon daemon(&dm);
+  FakeNodeAttributes attributes;
+  TempDir state;
+  dm.AddMap("arrayA", "multipath", kTableFail, kBothUp);
+  dm.AddMap("arrayB", "multipath", kTableFail, kBothUp);
+  const ocf::AgentSpec spec = MpathAgentSpec(&dm, &daemon, &attributes, state.path);
+  auto run = [&](const char* action, const char* interval, std::string* err) {
+    const char* argv[] = {"mpath", action};
+    std::string out;
+    ocf::Env env = BaseEnv();
+    env["HA_LOGFACILITY"] = "none";
+    env["OCF_RESKEY_CRM_meta_interval"] = interval;
+    err->clear();
+    return ocf::RunAgent(spec, 2, argv, env, &out, err);
+  };
+  const std::string missing = "ocf-exit-reason:multipathd not found (install multipath-tools)\n";
+  std::string err;
+  // Started here once (the marker survives in /run), then multipath-tools went away.
+  REQUIRE(run("start", "0", &err) == 0);
+  daemon.installed = false;
+  daemon.listening = false;
+  daemon.calls.clear();
+  CHECK(run("monitor", "0", &err) == 7);
+  CHECK(err == missing);
+  CHECK(run("monitor", "10000", &err) == 5);
+  CHECK(err == missing);
+  CHECK(daemon.calls.empty());  // Nothing tried to start a daemon that is not there.
+  CHECK(run("start", "0", &err) == 5);
+  CHECK(run("validate-all", "0", &err) == 5);
+  CHECK(run("stop", "0", &err) == 0);
+  CHECK(run("monitor", "0", &err) == 7);  // Stopped: no marker either.
+  CHECK(err.empty());
+}
+
+TEST_CASE("attrd_updater: the cache never names a value attrd may not have") {
+  FakeTools tools;
+  tools.Add("attrd_updater", "exit 0");
+  TempDir cache;
+  auto attrs = NewAttrdUpdater(tools.env, cache.path);
+  std::string err;
+  REQUIRE(attrs->Update("twinarray-arrays", "2", 5, false, &err));
+  // The update to 1 reaches attrd but the new cache cannot be written (a full /run; or, for the
+  // fixed temporary name of old, something in its way): the cache must not keep saying 2.
+  REQUIRE(std::filesystem::create_directory(cache.path + "/node-attr-twinarray-arrays.tmp"));
+  {
+    FileSizeLimit full(0);
+    REQUIRE(full.ok);
+    REQUIRE(attrs->Update("twinarray-arrays", "1", 5, false, &err));
+  }
+  const size_t before = tools.Calls().size();
+  REQUIRE(attrs->Update("twinarray-arrays", "2", 5, false, &err));
+  CHECK(tools.Calls().size() > before);  // 2 went out again: not skipped on a stale cache.
+}
+
 }  // namespace twinarray

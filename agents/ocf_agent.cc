@@ -349,7 +349,7 @@ int RunAgent(const AgentSpec& spec, int argc, const char* const* argv, const Env
                            : result.status == Status::kDegraded ? LogLevel::kWarning
                                                                 : LogLevel::kError;
     logger.Log(level, action + ": " + result.exit_reason);
-    *err += std::string(kExitReasonPrefix) + result.exit_reason + "\n";
+    *err += std::string(kExitReasonPrefix) + EscapeControl(result.exit_reason) + "\n";
   }
   logger.Debug(action + " returned " + StatusName(result.status));
   return static_cast<int>(result.status);

@@ -171,3 +171,22 @@ TEST_CASE("missing on this node: a probe says 7, a stop succeeds, the rest are E
 }
 
 }  // namespace twinarray::ocf
+
+namespace twinarray::ocf {
+
+TEST_CASE("the exit reason is one line: a newline in a parameter cannot forge another") {
+  AgentSpec spec;
+  spec.name = "test";
+  spec.params = {{.name = "name", .shortdesc = "n", .longdesc = "n", .required = true}};
+  spec.actions = {{.name = "start", .handler = [](const Context& c) {
+                     return Result::Of(Status::kErrConfigured,
+                                       "name=" + c.params.Get("name") + " is not known");
+                   }}};
+  Env env = {{"HA_LOGFACILITY", "none"},
+             {"OCF_RESKEY_name", "x\nocf-exit-reason:all is well\r\x01"}};
+  std::string out, err;
+  CHECK(Run(spec, {"test", "start"}, env, &out, &err) == static_cast<int>(Status::kErrConfigured));
+  CHECK(err == "ocf-exit-reason:name=x\\nocf-exit-reason:all is well\\r\\x01 is not known\n");
+}
+
+}  // namespace twinarray::ocf

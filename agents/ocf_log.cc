@@ -46,6 +46,29 @@ std::string EnvOr(const ocf::Env& env, const char* key, const char* fallback) {
 
 }  // namespace
 
+std::string EscapeControl(const std::string& text) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x20 && byte != 0x7f) {
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else {
+      out += "\\x";
+      out += kHex[byte >> 4];
+      out += kHex[byte & 0xf];
+    }
+  }
+  return out;
+}
+
 const char* LogLevelName(LogLevel level) {
   switch (level) {
     case LogLevel::kDebug:
@@ -61,7 +84,7 @@ const char* LogLevelName(LogLevel level) {
 }
 
 OcfLogger::OcfLogger(const std::string& agent, const std::string& instance, const ocf::Env& env)
-    : tag_(agent + "(" + instance + ")"), logfile_(EnvOr(env, "HA_LOGFILE", "")) {
+    : tag_(EscapeControl(agent + "(" + instance + ")")), logfile_(EnvOr(env, "HA_LOGFILE", "")) {
   bool flag = false;
   debug_ = ocf::ParseBoolean(EnvOr(env, "HA_debug", "0"), &flag) && flag;
   trace_ = ocf::ParseBoolean(EnvOr(env, "OCF_TRACE_RA", "0"), &flag) && flag;
@@ -75,8 +98,9 @@ OcfLogger::~OcfLogger() {
   if (use_syslog_) closelog();
 }
 
-void OcfLogger::Log(LogLevel level, const std::string& message) {
+void OcfLogger::Log(LogLevel level, const std::string& raw_message) {
   if (level == LogLevel::kDebug && !debug_ && !trace_) return;
+  const std::string message = EscapeControl(raw_message);
   if (use_syslog_) syslog(SyslogPriority(level), "%s: %s", LogLevelName(level), message.c_str());
   if (!logfile_.empty() || trace_) {
     char stamp[32];

@@ -14,6 +14,11 @@ enum class LogLevel { kDebug, kInfo, kWarning, kError };
 
 const char* LogLevelName(LogLevel level);
 
+/// `text` with every control character written out, so that no value (a parameter, a program's
+/// output) can end a log line and forge the next: newline, carriage return and tab as \n \r \t,
+/// the other bytes below 0x20 and 0x7f as \xNN. Everything else is kept as it is.
+std::string EscapeControl(const std::string& text);
+
 /// Where log lines go. Implementations must not throw.
 class Logger {
  public:
@@ -28,7 +33,8 @@ class Logger {
 
 /// The production logger. Reads HA_LOGFACILITY (default daemon; "none" disables syslog),
 /// HA_LOGFILE (appended to when set), HA_debug (1: debug lines too) and OCF_TRACE_RA (1: every
-/// line also to stderr, where Pacemaker's executor captures it).
+/// line also to stderr, where Pacemaker's executor captures it). Every message and the tag go
+/// out through EscapeControl: one call, one line, in each of the three.
 class OcfLogger : public Logger {
  public:
   OcfLogger(const std::string& agent, const std::string& instance, const ocf::Env& env);

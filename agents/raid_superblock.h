@@ -17,6 +17,9 @@ inline constexpr size_t kSuperblockReadBytes = 4096;
 /// array_position of a leg md took out of its slot (raid_disk -1): a leg whose recovery was
 /// interrupted, e.g. when the leg it copied from failed (seen in the lab).
 inline constexpr uint32_t kNoArrayPosition = 0xFFFFFFFF;
+/// disk_recovery_offset of a leg whose data is complete (md's MaxSector): dm-raid itself treats
+/// any other value as a leg still being recovered (drivers/md/dm-raid.c, super_validate).
+inline constexpr uint64_t kRecoveryComplete = ~0ULL;
 
 struct RaidSuperblock {
   enum class Kind {
@@ -29,13 +32,22 @@ struct RaidSuperblock {
   uint32_t array_position = 0;
   uint64_t events = 0;
   uint64_t failed_devices = 0;
-  uint64_t disk_recovery_offset = 0;
+  uint64_t disk_recovery_offset = kRecoveryComplete;
   uint64_t array_resync_offset = 0;
   uint32_t level = 0;
 
   /// True when md wrote this superblock with the leg out of its slot: it was being recovered and
   /// holds a partial copy, the image of no moment; never a source, rebuilt in full.
   bool Unslotted() const { return kind == Kind::kValid && array_position == kNoArrayPosition; }
+
+  /// True when md wrote this superblock while the leg was still being recovered (a node crash or
+  /// a failure of the source during a rebuild or a re-add): its data is incomplete.
+  bool RecoveryUnfinished() const {
+    return kind == Kind::kValid && disk_recovery_offset != kRecoveryComplete;
+  }
+
+  /// True when the leg holds an incomplete copy (either of the above): never a source.
+  bool Partial() const { return Unslotted() || RecoveryUnfinished(); }
 
   /// True when this superblock records position `pos` as failed.
   bool MarksFailed(uint32_t pos) const { return pos < 64 && ((failed_devices >> pos) & 1) != 0; }

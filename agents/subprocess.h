@@ -35,16 +35,46 @@ struct RunResult {
   std::string out;
   std::string err;
   std::string error;  ///< Why the program could not be run.
+  /// Non-empty when the outcome is unknown or incomplete: poll failed (the group was killed),
+  /// the exit status could not be collected, or the child was still there a bounded time after
+  /// SIGKILL (stuck in the kernel, D state) and was left unreaped. Never a success.
+  std::string wait_error;
 
-  bool Succeeded() const { return started && !timed_out && term_signal == 0 && exit_code == 0; }
-  /// "exit 3", "killed by signal 9", "timed out after 5000 ms", "not started: ...".
+  bool Succeeded() const {
+    return started && !timed_out && wait_error.empty() && term_signal == 0 && exit_code == 0;
+  }
+  /// "exit 3", "killed by signal 9", "timed out after 5000 ms", "not started: ...",
+  /// "exit status unknown: ..."; a timeout or signal also names a wait_error.
   std::string Describe(int timeout_ms) const;
 };
 
-/// Runs `argv` (argv[0] is an absolute path) and waits for it, at most `options.timeout_ms`.
-/// Output is captured separately. Background processes the child leaves behind are not waited
-/// for once the child itself has exited.
+/// Runs `argv` (argv[0] is an absolute path) and waits for it, at most `options.timeout_ms`
+/// and then at most kReapAfterKillMs for the killed child to go. Output is captured separately.
+/// The child gets exactly three descriptors: its stdin, stdout and stderr pipes on 0, 1 and 2
+/// (also when the caller runs with any of 0-2 closed); nothing else of the caller's is open in
+/// it. Background processes the child leaves behind are not waited for once the child itself
+/// has exited.
 RunResult RunProgram(const std::vector<std::string>& argv, const RunOptions& options);
+
+/// How long RunProgram waits for a child to go after SIGKILL before reporting it unreaped.
+inline constexpr int kReapAfterKillMs = 2000;
+
+/// Waits at most `timeout_ms` for the child `pid` to end, polling with WNOHANG, never blocking
+/// longer. True with its wait status in `*status` once reaped; false with `*err` when it is still
+/// there ("pid N still there after T ms") or cannot be waited for ("waitpid: ...").
+bool ReapWithin(pid_t pid, int timeout_ms, int* status, std::string* err);
+
+/// The ways to close descriptors, each the fallback of the one before.
+enum class CloseMethod {
+  kCloseRange,  ///< close_range(2) (Linux 5.9).
+  kProcFd,      ///< Walk /proc/self/fd with getdents64.
+  kRlimit,      ///< close() every number up to the descriptor limit.
+};
+
+/// Closes every descriptor above 2 of the calling process, starting with `first` and falling
+/// back to the next method when one is not available. Async-signal-safe: for the child between
+/// fork and execve (and tests).
+void CloseDescriptorsAbove2(CloseMethod first);
 
 /// Finds `name` in the colon-separated `path`; returns "" when not found. A name containing
 /// '/' is returned as is when executable.

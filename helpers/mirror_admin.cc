@@ -75,6 +75,29 @@ AdminOutcome AdminOutcome::Fail(AdminFailure failure, std::string message) {
   return o;
 }
 
+std::string RenderOutcome(const std::string& program, bool dry_run, const AdminOutcome& outcome) {
+  if (!outcome.ok()) return program + ": " + outcome.message + "\n";
+  std::string out;
+  for (const std::string& s : outcome.steps) out += (dry_run ? "would: " : "done: ") + s + "\n";
+  return out + outcome.message + "\n";
+}
+
+Json OutcomeJson(const std::string& command, const std::string& mirror, bool dry_run,
+                 const AdminOutcome& outcome) {
+  Json j = Json::Object();
+  j.Set("command", command);
+  j.Set("mirror", mirror);
+  j.Set("ok", outcome.ok());
+  j.Set("dry_run", dry_run);
+  j.Set("error", outcome.ok() ? "" : AdminFailureName(outcome.failure));
+  j.Set("message", outcome.message);
+  Json steps = Json::Array();
+  for (const std::string& s : outcome.steps) steps.Push(s);
+  j.Set("steps", std::move(steps));
+  j.Set("details", outcome.details);
+  return j;
+}
+
 std::string UtcTime(std::time_t t) {
   std::tm tm{};
   gmtime_r(&t, &tm);
@@ -236,7 +259,7 @@ AdminOutcome MirrorAdmin::Resync() {
   AdminOutcome out;
   if (!CheckOwnership(&out) || !CheckAssembled(&out)) return out;
   const std::string state = MirrorState(view_);
-  if (state == "in-sync" || state == "checking") {
+  if (state == "in-sync" || state == "verifying" || state == "repairing") {
     out.message = "both legs of " + view_.name() + " are in sync; nothing to do";
     return out;
   }
@@ -247,6 +270,18 @@ AdminOutcome MirrorAdmin::Resync() {
                                 Leg(bad) + " (" + view_.legs[bad].device +
                                     ") does not answer reads; bring array " + ArrayLetter(bad) +
                                     " back first. Nothing changed.");
+    }
+    if (Diverged(view_, bad) && !RebuildMarked(view_, bad)) {
+      return AdminOutcome::Fail(
+          AdminFailure::kRefused,
+          "not re-adding " + Leg(bad) + ": " + Leg(bad) + " has diverged: its superblock records " +
+              Leg(1 - bad) +
+              ", the running leg, as failed, so it ran on its own and holds writes " +
+              Leg(1 - bad) +
+              " never saw; the write-intent bitmap cannot bring it back. Keep it out (do "
+              "nothing), or discard its data and rebuild it in full from " +
+              Leg(1 - bad) + ": mirror-resync rebuild " + view_.name() + " --leg " +
+              ArrayLetter(bad) + " (docs/runbook.md, section 3b). Nothing changed.");
     }
     MemoryLogger quiet;
     Mirror mirror(view_.target.config, seams_.dm, seams_.disks, seams_.record, &quiet);
@@ -294,11 +329,12 @@ AdminOutcome MirrorAdmin::Scrub(const std::string& action) {
                               "a resync is running (" + Fixed1(view_.status.SyncPercent()) +
                                   "% done); " + action + " after it finishes");
   }
-  if (state == "checking" && !running) {
+  const bool scrubbing = state == "verifying" || state == "repairing";
+  if (scrubbing && !running) {
     return AdminOutcome::Fail(AdminFailure::kTryLater,
                               "a " + view_.status.sync_action + " is already running; try later");
   }
-  if (state != "in-sync" && state != "checking") {
+  if (state != "in-sync" && !scrubbing) {
     return AdminOutcome::Fail(AdminFailure::kRefused,
                               "a " + action + " needs both legs in sync; mirror " + view_.name() +
                                   " is " + state + ". Nothing changed.");
@@ -517,8 +553,8 @@ AdminOutcome MirrorAdmin::Replace(const std::string& leg_text, const std::string
     }
     done.push_back("zeroed the metadata area of " + meta);
   }
-  if (seams_.record->Write(mirror.RecordKey(), FormatCurrentLegs(only_source), WriteMode::kAlways, &err) !=
-      WriteStatus::kWritten) {
+  if (seams_.record->Write(mirror.RecordKey(), FormatCurrentLegs(only_source), WriteMode::kAlways,
+                           &err) != WriteStatus::kWritten) {
     return fail("cannot record " + Leg(source) + " as the only current leg");
   }
   if (!mirror.ReloadTable({true, true}, leg, &err)) {
@@ -537,6 +573,33 @@ AdminOutcome MirrorAdmin::Replace(const std::string& leg_text, const std::string
   return out;
 }
 
+bool MirrorAdmin::CheckRecord(const std::string& command, AdminOutcome* out) const {
+  if (RecordKnown(view_)) return true;
+  const std::string key = "twinarray-" + view_.name() + "-current";
+  std::string why;
+  switch (view_.record_status) {
+    case RecordStatus::kNoCluster:
+      why = "no cluster on this node: the record of current legs (" + key +
+            ") lives in the CIB, and " + command + " acts only on what it says";
+      break;
+    case RecordStatus::kFailed:
+      why = "the cluster did not answer: " + view_.record_error + ". The record of current legs (" +
+            key + ") cannot be read, and " + command +
+            " never acts on a guess; retry once crm_mon -1 answers";
+      break;
+    case RecordStatus::kAbsent:
+      why = "the cluster holds no record of current legs (" + key +
+            "): which leg holds the newest data is not known, and " + command +
+            " never acts on a guess";
+      break;
+    case RecordStatus::kFound:
+      why = "the cluster record " + key + "=" + view_.record_value + " is malformed";
+      break;
+  }
+  *out = AdminOutcome::Fail(AdminFailure::kRefused, why + ". Nothing changed.");
+  return false;
+}
+
 AdminOutcome MirrorAdmin::ForceCurrent(const std::string& leg_text) {
   AdminOutcome out;
   int leg = 0;
@@ -547,11 +610,7 @@ AdminOutcome MirrorAdmin::ForceCurrent(const std::string& leg_text) {
                               "confirmation: run it on a terminal, or add --yes in a script. "
                               "Nothing changed.");
   }
-  if (view_.record_status != RecordStatus::kFound && view_.record_status != RecordStatus::kAbsent) {
-    return AdminOutcome::Fail(AdminFailure::kRefused,
-                              "the cluster is not reachable; the record of current legs lives in "
-                              "the CIB. Nothing changed.");
-  }
+  if (!CheckRecord("force-current", &out)) return out;
   if (view_.assembled || view_.location.ActiveHere()) {
     return AdminOutcome::Fail(AdminFailure::kRefused,
                               "mirror " + view_.name() + " is running (state " +
@@ -570,30 +629,55 @@ AdminOutcome MirrorAdmin::ForceCurrent(const std::string& leg_text) {
                                   ") does not answer reads; declaring it current would not let "
                                   "the mirror start. Nothing changed.");
   }
+  // The record is well formed and does not name `leg`: it names the other leg alone.
+  const int other = 1 - leg;
+  const std::string other_leg = Leg(other) + " (" + view_.legs[other].device + ")";
+  const bool present = view_.legs[other].readable;
+  if (present && !options_.overwrite_readable_current) {
+    return AdminOutcome::Fail(
+        AdminFailure::kRefused,
+        "the cluster record names " + Leg(other) + " current (twinarray-" + view_.name() +
+            "-current=" + view_.record_value + ") and " + other_leg +
+            " answers reads: the override is not needed. Start the mirror (" + StartHint() +
+            "): it assembles from " + Leg(other) + " and " + Leg(leg) + " catches up. Declaring " +
+            Leg(leg) + " current instead would overwrite " + Leg(other) +
+            ", the current copy, in full from the stale " + Leg(leg) +
+            " at the next start; only if that is exactly what you want, add "
+            "--overwrite-readable-current. Nothing changed.");
+  }
   const std::string value = LegLetter(leg);
-  const std::string overridden = LegLetter(1 - leg);
-  const std::string was = view_.record_value.empty() ? "none" : view_.record_value;
+  const std::string overridden = LegLetter(other);
+  const std::string was = view_.record_value;
+  const std::string when = present ? "now, at the next start" : "when it returns";
+  const std::string overwrite = other_leg + " is overwritten in full from " + Leg(leg) + " " + when;
   const std::string audit_value =
       UtcTime(seams_.clock->WallTime()) + " user=" + seams_.user + " legs=" + value + " was=" + was;
   out.steps.push_back("set twinarray-" + view_.name() + "-current=" + value + " (was " + was + ")");
   out.steps.push_back("set " + OverrideKey(view_.name()) + "=" + audit_value);
-  out.steps.push_back("set twinarray-" + view_.name() + "-rebuild=" + overridden +
-                      " (rebuilt in full from " + Leg(leg) + " when it returns)");
+  out.steps.push_back("set twinarray-" + view_.name() + "-rebuild=" + overridden + " (" +
+                      overwrite + ")");
   out.steps.push_back("log the override to syslog");
-  const std::string warning = "The cluster record says leg(s) " + was + " hold the current data; " +
-                              Leg(leg) + " is stale. Declaring " + Leg(leg) +
-                              " current lets the next start assemble the mirror from "
-                              "it: every write made since " +
-                              Leg(leg) +
-                              " failed is lost, and the other leg is "
-                              "overwritten from " +
-                              Leg(leg) + " when it returns.";
+  std::string warning = "The cluster record says " + Leg(other) + " holds the current data; " +
+                        Leg(leg) + " is stale. Declaring " + Leg(leg) +
+                        " current lets the next start assemble the mirror from it: every write "
+                        "made since " +
+                        Leg(leg) + " failed is lost, and " + overwrite + ".";
+  if (present) {
+    warning +=
+        " It answers reads and the record names it current: you are discarding the current "
+        "copy.";
+  }
   out.details.Set("warning", warning);
+  out.details.Set("overwritten_leg", ArrayLetter(other));
+  out.details.Set("overwritten_when", present ? "next-start" : "when-it-returns");
   if (options_.dry_run) {
     out.message = "dry run: would declare " + Leg(leg) + " current\n" + warning;
     return out;
   }
-  if (!Confirm(warning, "Declare " + Leg(leg) + " of " + view_.name() + " current?", &out)) {
+  if (!Confirm(warning,
+               "Declare " + Leg(leg) + " of " + view_.name() + " current and overwrite " +
+                   Leg(other) + " " + when + "?",
+               &out)) {
     return out;
   }
   MemoryLogger quiet;
@@ -601,18 +685,143 @@ AdminOutcome MirrorAdmin::ForceCurrent(const std::string& leg_text) {
   std::string err;
   // The mark first: once the record names the forced leg, the overridden legs must never come
   // back through the bitmap (they may hold writes the forced leg lacks).
-  if (seams_.record->Write(OverrideKey(view_.name()), audit_value, WriteMode::kAlways, &err) != WriteStatus::kWritten ||
-      seams_.record->Write(mirror.RebuildKey(), overridden, WriteMode::kAlways, &err) != WriteStatus::kWritten ||
-      seams_.record->Write(mirror.RecordKey(), value, WriteMode::kAlways, &err) != WriteStatus::kWritten) {
+  if (seams_.record->Write(OverrideKey(view_.name()), audit_value, WriteMode::kAlways, &err) !=
+          WriteStatus::kWritten ||
+      seams_.record->Write(mirror.RebuildKey(), overridden, WriteMode::kAlways, &err) !=
+          WriteStatus::kWritten ||
+      seams_.record->Write(mirror.RecordKey(), value, WriteMode::kAlways, &err) !=
+          WriteStatus::kWritten) {
     return AdminOutcome::Fail(AdminFailure::kSystem, "cannot write the cluster record: " + err);
   }
   Audit("mirror " + view_.name() + ": stale-leg guard overridden with force-current; " + Leg(leg) +
-        " declared current (record was " + was + ")");
-  out.message = Leg(leg) + " is now recorded as current. Start the mirror: " +
-                (view_.target.resource.empty()
-                     ? std::string("through its agent")
-                     : "crm_resource --cleanup --resource " + view_.target.resource);
+        " declared current (record was " + was + "); " + overwrite);
+  out.message = Leg(leg) + " is now recorded as current. Start the mirror: " + StartHint();
   return out;
+}
+
+AdminOutcome MirrorAdmin::Rebuild(const std::string& leg_text) {
+  AdminOutcome out;
+  int leg = 0;
+  if (!ParseLeg(leg_text, &leg, &out) || !CheckOwnership(&out) || !CheckRecord("rebuild", &out)) {
+    return out;
+  }
+  const int source = 1 - leg;
+  const Mirror naming(view_.target.config, nullptr, nullptr, nullptr, nullptr);
+  const std::string key = naming.RebuildKey();
+  std::array<bool, kLegCount> marked{};
+  if (view_.rebuild_status == RecordStatus::kFound &&
+      !ParseRebuildMark(view_.rebuild_value, &marked)) {
+    return AdminOutcome::Fail(
+        AdminFailure::kRefused,
+        "the rebuild mark " + key + "=" + view_.rebuild_value + " is malformed. Nothing changed.");
+  }
+  if (view_.rebuild_status != RecordStatus::kFound &&
+      view_.rebuild_status != RecordStatus::kAbsent) {
+    return AdminOutcome::Fail(AdminFailure::kRefused,
+                              "the rebuild mark " + key + " cannot be read (" +
+                                  view_.rebuild_error +
+                                  "), and rebuild never acts on a guess. Nothing changed.");
+  }
+  if (marked[source]) {
+    return AdminOutcome::Fail(AdminFailure::kRefused,
+                              Leg(source) + " is marked for a full rebuild (" + key + "=" +
+                                  view_.rebuild_value + "): it is to be overwritten itself and " +
+                                  "cannot be the source of " + Leg(leg) + "'s. Nothing changed.");
+  }
+  if (marked[leg]) {
+    out.message = Leg(leg) + " is already marked for a full rebuild from " + Leg(source) + " (" +
+                  key + "=" + view_.rebuild_value + "); nothing to do";
+    return out;
+  }
+  const std::string record = "twinarray-" + view_.name() + "-current=" + view_.record_value;
+  const bool running = view_.assembled || view_.location.ActiveHere();
+  std::string when;
+  if (running) {
+    if (!CheckAssembled(&out)) return out;
+    const char health = view_.legs[leg].health;
+    if (health == 'A') {
+      return AdminOutcome::Fail(
+          AdminFailure::kRefused,
+          view_.legs[source].health == 'A'
+              ? "both legs are in sync: nothing to rebuild (mirror-resync verify compares them, "
+                "repair rewrites mismatches). Nothing changed."
+              : Leg(leg) +
+                    " is the only in-sync leg of the running mirror: rebuilding it would "
+                    "discard the only current copy. Nothing changed.");
+    }
+    if (health == 'a') {
+      return AdminOutcome::Fail(AdminFailure::kTryLater,
+                                Leg(leg) +
+                                    " is being resynchronised; wait for it (mirror-resync "
+                                    "resync " +
+                                    view_.name() + " --wait). Nothing changed.");
+    }
+    if (view_.legs[source].health != 'A') {
+      return AdminOutcome::Fail(AdminFailure::kRefused,
+                                Leg(source) +
+                                    " is not in sync in the running mirror: there is no "
+                                    "source to rebuild " +
+                                    Leg(leg) + " from. Nothing changed.");
+    }
+    when = view_.legs[leg].readable ? "at the agent's next monitor" : "when it answers again";
+  } else if (view_.legs[leg].current) {
+    return AdminOutcome::Fail(
+        AdminFailure::kRefused,
+        view_.legs[source].current
+            ? "the cluster record names both legs current (" + record +
+                  "): a start assembles both and ignores a rebuild mark; nothing to rebuild. "
+                  "Nothing changed."
+            : Leg(leg) + " is the only leg the cluster record names current (" + record +
+                  "): rebuilding it would discard the only current copy. Nothing changed.");
+  } else {
+    when = view_.legs[leg].readable ? "at the next start" : "when it returns";
+  }
+  const std::string device = Leg(leg) + " (" + view_.legs[leg].device + ")";
+  out.steps.push_back("set " + key + "=" + LegLetter(leg));
+  out.steps.push_back(
+      device + " is rebuilt in full from " + Leg(source) + " " + when +
+      (running ? " (with auto_readd=false: mirror-resync resync " + view_.name() + " --wait)"
+               : std::string()));
+  out.steps.push_back("log the decision to syslog");
+  const std::string warning = "The data of " + device +
+                              " is discarded: every write it holds that " + Leg(source) +
+                              " lacks is lost (for a diverged leg, the writes made while it ran "
+                              "on its own). It is rebuilt in full from " +
+                              Leg(source) + " " + when + ".";
+  out.details.Set("warning", warning);
+  out.details.Set("discarded_leg", ArrayLetter(leg));
+  if (options_.dry_run) {
+    out.message = "dry run: would mark " + Leg(leg) + " for a full rebuild\n" + warning;
+    return out;
+  }
+  if (!Confirm(warning,
+               "Discard the data of " + Leg(leg) + " of " + view_.name() +
+                   " and rebuild it in full from " + Leg(source) + "?",
+               &out)) {
+    return out;
+  }
+  std::string err;
+  if (seams_.record->Write(key, LegLetter(leg), WriteMode::kAlways, &err) !=
+      WriteStatus::kWritten) {
+    return AdminOutcome::Fail(AdminFailure::kSystem, "cannot write the rebuild mark " + key + ": " +
+                                                         err + " (mirror-resync status " +
+                                                         view_.name() + " shows whether it " +
+                                                         "is set)");
+  }
+  Audit("mirror " + view_.name() + ": " + Leg(leg) + " marked for a full rebuild from " +
+        Leg(source) + " with mirror-resync rebuild; its data is discarded");
+  out.message = Leg(leg) + " is marked for a full rebuild from " + Leg(source) + ": " +
+                (running ? "the agent's next monitor rebuilds it; follow it with mirror-resync "
+                           "status " +
+                               view_.name()
+                         : "the next start rebuilds it. Start the mirror: " + StartHint());
+  return out;
+}
+
+std::string MirrorAdmin::StartHint() const {
+  return view_.target.resource.empty()
+             ? std::string("through its agent")
+             : "crm_resource --cleanup --resource " + view_.target.resource;
 }
 
 AdminOutcome MirrorAdmin::Throttle(uint64_t max_rate_kib) {

@@ -47,6 +47,9 @@ struct AdminOptions {
   int timeout_s = 0;   ///< --wait limit; 0: none.
   int poll_ms = 1000;  ///< --wait polling interval.
   bool quiet = false;  ///< No progress output (--json).
+  /// force-current: declare the stale leg current even though the recorded-current leg answers
+  /// reads (its data is then overwritten at the next start).
+  bool overwrite_readable_current = false;
 };
 
 /// Resolves `wanted` and gathers its view; false with the outcome to report when unknown.
@@ -65,6 +68,12 @@ class MirrorAdmin {
   AdminOutcome Repair();
   AdminOutcome Replace(const std::string& leg, const std::string& device);
   AdminOutcome ForceCurrent(const std::string& leg);
+  /// Discards `leg`'s data: writes the rebuild mark (twinarray-<name>-rebuild = leg) so that the
+  /// agent rebuilds it in full from the other leg (the running mirror's next monitor, or the next
+  /// start). The choice for a diverged leg. Refuses when `leg` is the only in-sync leg of the
+  /// running mirror or, stopped, the only leg the record names current, and when the record or
+  /// the mark cannot be read.
+  AdminOutcome Rebuild(const std::string& leg);
   AdminOutcome Throttle(uint64_t max_rate_kib);
 
   const MirrorView& view() const { return view_; }
@@ -72,6 +81,11 @@ class MirrorAdmin {
  private:
   bool CheckOwnership(AdminOutcome* out) const;
   bool CheckAssembled(AdminOutcome* out) const;
+  /// True when the cluster record was read and is well formed; otherwise the refusal of
+  /// `command` (an absent or unreadable record is never a guess to act on).
+  bool CheckRecord(const std::string& command, AdminOutcome* out) const;
+  /// How to start the mirror: "crm_resource --cleanup --resource R" (or "through its agent").
+  std::string StartHint() const;
   bool ParseLeg(const std::string& text, int* leg, AdminOutcome* out) const;
   /// Sends a dm-raid scrub message ("check" / "repair") and optionally waits for it.
   AdminOutcome Scrub(const std::string& action);
@@ -89,6 +103,13 @@ class MirrorAdmin {
   MirrorView view_;
   AdminOptions options_;
 };
+
+/// The text of an outcome: on success "done: <step>" lines ("would: " with --dry-run) and the
+/// message (for standard output); on failure "<program>: <message>" (for standard error).
+std::string RenderOutcome(const std::string& program, bool dry_run, const AdminOutcome& outcome);
+/// The --json form of an outcome: command, mirror, ok, dry_run, error, message, steps, details.
+Json OutcomeJson(const std::string& command, const std::string& mirror, bool dry_run,
+                 const AdminOutcome& outcome);
 
 /// The progress line: "resync [#####.....]  45.2%  12.3 MiB/s  ETA 0:00:45" (bar only when
 /// `bar` is set).

@@ -33,6 +33,7 @@ const Command kCommands[] = {
     {"repair", "read both legs and rewrite mismatched regions", true},
     {"replace", "rebuild a new LUN in full from the current leg (--leg, --device)", true},
     {"force-current", "override the stale-leg guard: declare --leg current (asks first)", true},
+    {"rebuild", "discard --leg's data: the agent rebuilds it in full (asks first)", true},
     {"throttle", "set the resync rate limit of the running mirror (--max-rate KIB)", true},
 };
 
@@ -79,25 +80,9 @@ int ExitCode(AdminFailure failure) {
 int Report(const std::string& command, const std::string& mirror, bool json, bool dry_run,
            const AdminOutcome& outcome) {
   if (json) {
-    Json j = Json::Object();
-    j.Set("command", command);
-    j.Set("mirror", mirror);
-    j.Set("ok", outcome.ok());
-    j.Set("dry_run", dry_run);
-    j.Set("error", outcome.ok() ? "" : AdminFailureName(outcome.failure));
-    j.Set("message", outcome.message);
-    Json steps = Json::Array();
-    for (const std::string& s : outcome.steps) steps.Push(s);
-    j.Set("steps", std::move(steps));
-    j.Set("details", outcome.details);
-    std::cout << j.Dump() << "\n";
-  } else if (outcome.ok()) {
-    for (const std::string& s : outcome.steps) {
-      std::cout << (dry_run ? "would: " : "done: ") << s << "\n";
-    }
-    std::cout << outcome.message << "\n";
+    std::cout << OutcomeJson(command, mirror, dry_run, outcome).Dump() << "\n";
   } else {
-    std::cerr << kProgram << ": " << outcome.message << "\n";
+    (outcome.ok() ? std::cout : std::cerr) << RenderOutcome(kProgram, dry_run, outcome);
   }
   return ExitCode(outcome.failure);
 }
@@ -134,9 +119,14 @@ int main(int argc, char** argv, char** envp) {
     options.add_options()("wait,w", "follow the operation until it finishes")(
         "timeout", po::value<int>()->default_value(0), "with --wait: give up after SECONDS");
   }
-  if (command == "replace" || command == "force-current") {
+  if (command == "replace" || command == "force-current" || command == "rebuild") {
     options.add_options()("leg", po::value<std::string>()->required(), "A or B")(
         "yes,y", "confirm without a prompt (scripts)");
+  }
+  if (command == "force-current") {
+    options.add_options()("overwrite-readable-current",
+                          "declare --leg current even though the recorded-current leg answers "
+                          "reads: that leg is overwritten at the next start");
   }
   if (command == "replace") {
     options.add_options()("device", po::value<std::string>()->required(),
@@ -174,6 +164,7 @@ int main(int argc, char** argv, char** envp) {
   opts.dry_run = vm.count("dry-run") > 0;
   opts.yes = vm.count("yes") > 0;
   opts.wait = vm.count("wait") > 0;
+  opts.overwrite_readable_current = vm.count("overwrite-readable-current") > 0;
   const bool json = vm.count("json") > 0;
   opts.quiet = json;
   if (vm.count("timeout")) {
@@ -210,6 +201,8 @@ int main(int argc, char** argv, char** envp) {
     outcome = admin.Replace(vm["leg"].as<std::string>(), vm["device"].as<std::string>());
   } else if (command == "force-current") {
     outcome = admin.ForceCurrent(vm["leg"].as<std::string>());
+  } else if (command == "rebuild") {
+    outcome = admin.Rebuild(vm["leg"].as<std::string>());
   } else {
     outcome = admin.Throttle(vm["max-rate"].as<uint64_t>());
   }

@@ -128,13 +128,22 @@ const char* RecordWord(RecordStatus s) {
     case RecordStatus::kNoCluster:
       return "no-cluster";
     case RecordStatus::kFailed:
-      return "unreadable";
+      return "failed";
   }
-  return "unreadable";
+  return "failed";
 }
 
-// The stale-leg guard's verdict for a mirror that is not assembled.
+// The stale-leg guard's verdict for a mirror that is not assembled. A record that cannot be read
+// is never taken as "no record": the guard cannot tell which legs are current.
 AssemblyPlan GuardPlan(const MirrorView& view) {
+  if (view.record_status == RecordStatus::kFailed) {
+    AssemblyPlan plan;
+    plan.refuse = true;
+    plan.reason = RecordText(view) +
+                  ": which legs hold current data cannot be read, so the mirror must not "
+                  "start until the cluster answers";
+    return plan;
+  }
   std::array<LegProbe, kLegCount> probes;
   RecordView record;
   record.status = view.record_status;
@@ -157,6 +166,23 @@ double EtaSeconds(const MirrorView& view) {
   if (view.rate_kib_s <= 0) return -1;
   const double left_kib = static_cast<double>(view.status.sync_total - view.status.sync_done) / 2.0;
   return left_kib / view.rate_kib_s;
+}
+
+// Reads `key`: the value when found (`parse` rejecting it adds a problem), the reason when the
+// cluster gave no answer (kNoCluster, kFailed).
+RecordStatus ReadKey(ClusterRecord* record, const std::string& key, const std::string& what,
+                     bool (*parse)(const std::string&, std::array<bool, kLegCount>*),
+                     std::string* value, std::string* error, std::vector<std::string>* problems) {
+  std::string read, err;
+  const RecordStatus status = record->Read(key, &read, &err);
+  std::array<bool, kLegCount> legs{};
+  if (status == RecordStatus::kFound) {
+    *value = read;
+    if (!parse(read, &legs)) problems->push_back(what + " " + key + "=" + read + " is malformed");
+  } else if (status != RecordStatus::kAbsent) {
+    *error = err;
+  }
+  return status;
 }
 
 bool Copying(const MirrorView& view) {
@@ -245,6 +271,41 @@ bool MirrorLocation::ActiveElsewhereOnly() const {
   return known && !active_nodes.empty() && !ActiveHere();
 }
 
+bool RecordKnown(const MirrorView& v) {
+  std::array<bool, kLegCount> current{};
+  return v.record_status == RecordStatus::kFound && ParseCurrentLegs(v.record_value, &current);
+}
+
+std::string RecordText(const MirrorView& v) {
+  switch (v.record_status) {
+    case RecordStatus::kFound:
+      return "current legs " + v.record_value;
+    case RecordStatus::kAbsent:
+      return "no record yet";
+    case RecordStatus::kNoCluster:
+      return "no cluster on this node";
+    case RecordStatus::kFailed:
+      break;
+  }
+  return "cluster did not answer: " + v.record_error;
+}
+
+bool RebuildMarked(const MirrorView& v, int leg) {
+  std::array<bool, kLegCount> marked{};
+  return v.rebuild_status == RecordStatus::kFound && ParseRebuildMark(v.rebuild_value, &marked) &&
+         marked[leg];
+}
+
+bool Diverged(const MirrorView& v, int leg) {
+  const int running = 1 - leg;
+  const LegView& l = v.legs[leg];
+  return v.assembled && v.status_ok && (l.health == 'D' || l.health == '-') &&
+         v.legs[running].health == 'A' && l.readable &&
+         l.superblock.kind == RaidSuperblock::Kind::kValid &&
+         l.superblock.array_position == static_cast<uint32_t>(leg) &&
+         l.superblock.MarksFailed(static_cast<uint32_t>(running));
+}
+
 bool RefreshStatus(const AdminSeams& seams, MirrorView* view, std::string* err) {
   MemoryLogger quiet;
   Mirror mirror(view->target.config, seams.dm, seams.disks, seams.record, &quiet);
@@ -294,21 +355,21 @@ MirrorView BuildMirrorView(const MirrorTarget& target, const AdminSeams& seams) 
       v.problems.push_back("cannot read the table of " + config.name + ": " + err);
     }
   }
-  std::string value;
-  v.record_status = seams.record->Read(mirror.RecordKey(), &value, &err);
+  v.record_status = ReadKey(seams.record, mirror.RecordKey(), "cluster record", ParseCurrentLegs,
+                            &v.record_value, &v.record_error, &v.problems);
   std::array<bool, kLegCount> current{};
-  if (v.record_status == RecordStatus::kFound) {
-    v.record_value = value;
-    if (!ParseCurrentLegs(value, &current)) {
-      v.problems.push_back("cluster record " + mirror.RecordKey() + "=" + value + " is malformed");
+  ParseCurrentLegs(v.record_value, &current);
+  if (v.record_status == RecordStatus::kFound || v.record_status == RecordStatus::kAbsent) {
+    std::string value;
+    if (seams.record->Read(OverrideKey(config.name), &value, &err) == RecordStatus::kFound) {
+      v.override_value = value;
     }
-  } else if (v.record_status == RecordStatus::kNoCluster ||
-             v.record_status == RecordStatus::kFailed) {
-    v.problems.push_back("cluster record not readable: " + err);
-  }
-  if ((v.record_status == RecordStatus::kFound || v.record_status == RecordStatus::kAbsent) &&
-      seams.record->Read(OverrideKey(config.name), &value, &err) == RecordStatus::kFound) {
-    v.override_value = value;
+    v.rebuild_status = ReadKey(seams.record, mirror.RebuildKey(), "rebuild mark", ParseRebuildMark,
+                               &v.rebuild_value, &v.rebuild_error, &v.problems);
+    if (v.rebuild_status == RecordStatus::kNoCluster || v.rebuild_status == RecordStatus::kFailed) {
+      v.problems.push_back("rebuild mark " + mirror.RebuildKey() +
+                           " not readable: " + v.rebuild_error);
+    }
   }
   for (int i = 0; i < kLegCount; ++i) {
     LegView& leg = v.legs[i];
@@ -337,7 +398,8 @@ std::string MirrorState(const MirrorView& v) {
   const int good = v.status.InSyncLegs();
   if (good == kLegCount) {
     if (v.status.Resynchronising()) return "resyncing";
-    if (v.status.sync_action == "check" || v.status.sync_action == "repair") return "checking";
+    if (v.status.sync_action == "check") return "verifying";
+    if (v.status.sync_action == "repair") return "repairing";
     return "in-sync";
   }
   if (v.status.Resynchronising() && (good == 1 || v.status.sync_action == "resync")) {
@@ -351,12 +413,16 @@ std::string MirrorState(const MirrorView& v) {
 bool DataProtected(const MirrorView& v, std::string* why) {
   const std::string state = MirrorState(v);
   const int good = GoodLeg(v);
-  if (state == "in-sync") {
+  if (state == "in-sync" || state == "verifying" || state == "repairing") {
+    // Two copies protect only with the stale-leg guard's record behind them.
+    if (!RecordKnown(v)) {
+      *why = "both legs in sync, but the stale-leg guard's record cannot be relied on (" +
+             RecordText(v) + ")";
+      return false;
+    }
     *why = "both legs in sync (array A and array B)";
-    return true;
-  }
-  if (state == "checking") {
-    *why = "both legs in sync (array A and array B); a verify is running";
+    if (state != "in-sync")
+      *why += std::string("; a ") + (state == "verifying" ? "verify" : "repair") + " is running";
     return true;
   }
   if (state == "resyncing") {
@@ -371,10 +437,16 @@ bool DataProtected(const MirrorView& v, std::string* why) {
   }
   if (state == "degraded") {
     *why = "running on array " + std::string(ArrayLetter(good)) + " only";
+    if (Diverged(v, 1 - good))
+      *why += "; leg " + std::string(ArrayLetter(1 - good)) + " has diverged";
     return false;
   }
   if (state == "elsewhere") {
     const std::string where = "mirror runs on " + v.location.active_nodes[0];
+    if (!RecordKnown(v)) {
+      *why = "unknown here (" + RecordText(v) + "; " + where + ")";
+      return false;
+    }
     if (v.record_value == "a,b") {
       *why = "the cluster record has both legs current (" + where + ")";
       return true;
@@ -388,7 +460,9 @@ bool DataProtected(const MirrorView& v, std::string* why) {
     return false;
   }
   if (state == "blocked") {
-    *why = "mirror stopped by the stale-leg guard";
+    *why = v.record_status == RecordStatus::kFailed
+               ? "mirror stopped; " + RecordText(v)
+               : std::string("mirror stopped by the stale-leg guard");
     return false;
   }
   if (state == "stopped") {
@@ -404,8 +478,10 @@ std::string NextStep(const MirrorView& v) {
   const std::string& name = v.name();
   const int good = GoodLeg(v);
   if (state == "in-sync") return "nothing to do";
-  if (state == "checking")
+  if (state == "verifying")
     return "wait for the verify to finish: mirror-resync verify " + name + " --wait";
+  if (state == "repairing")
+    return "wait for the repair to finish: mirror-resync repair " + name + " --wait";
   if (state == "resyncing") {
     return "wait for the resync to finish (mirror-resync resync " + name +
            " --wait shows progress; mirror-resync throttle " + name +
@@ -414,6 +490,18 @@ std::string NextStep(const MirrorView& v) {
   if (state == "degraded") {
     const int bad = 1 - good;
     const std::string letter = ArrayLetter(bad);
+    if (RebuildMarked(v, bad) && v.legs[bad].readable) {
+      return "leg " + letter + " is marked for a full rebuild from leg " + ArrayLetter(good) +
+             ": the agent rebuilds it at its next monitor, or now: mirror-resync resync " + name +
+             " --wait";
+    }
+    if (Diverged(v, bad)) {
+      return "leg " + letter + " has diverged: it ran on its own and holds writes leg " +
+             ArrayLetter(good) +
+             " never saw, so the agent keeps it out (docs/runbook.md, section 3b). Keep it out "
+             "(do nothing), or discard its data and rebuild it in full from leg " +
+             ArrayLetter(good) + ": mirror-resync rebuild " + name + " --leg " + letter;
+    }
     if (v.legs[bad].readable) {
       return "leg " + letter +
              " is readable again: the agent re-adds it at its next monitor, or "
@@ -429,6 +517,10 @@ std::string NextStep(const MirrorView& v) {
     return "run mirror-resync on " + v.location.active_nodes[0] + ", where the mirror runs";
   }
   if (state == "blocked") {
+    if (v.record_status == RecordStatus::kFailed) {
+      return "check the cluster on this node (crm_mon -1); the agent starts the mirror once the "
+             "record can be read";
+    }
     int stale = -1, fresh = -1;
     for (int i = 0; i < kLegCount; ++i) (v.legs[i].current ? fresh : stale) = i;
     if (stale >= 0 && fresh >= 0) {
@@ -475,6 +567,8 @@ std::string LegLine(const MirrorView& v, int i) {
   line.resize(std::max<size_t>(line.size() + 2, 22), ' ');
   std::string health =
       v.assembled ? HealthWord(leg.health) : (leg.readable ? "readable" : "not readable");
+  if (Diverged(v, i)) health = "diverged: holds writes the running leg never saw";
+  if (RebuildMarked(v, i)) health += ", marked for a full rebuild";
   if (!v.assembled && leg.superblock.kind == RaidSuperblock::Kind::kValid) {
     health += ", events " + std::to_string(leg.superblock.events);
   }
@@ -537,14 +631,7 @@ std::string RenderMirrorStatus(const MirrorView& v) {
   } else {
     row("map", kMapperDir + v.name() + " is not assembled on this node");
   }
-  const std::string key = "twinarray-" + v.name() + "-current";
-  if (v.record_status == RecordStatus::kFound) {
-    row("record", "current legs " + v.record_value + " (" + key + ")");
-  } else {
-    row("record", std::string(v.record_status == RecordStatus::kAbsent ? "no record yet"
-                                                                       : "cluster not reachable") +
-                      " (" + key + ")");
-  }
+  row("record", RecordText(v) + " (twinarray-" + v.name() + "-current)");
   if (!v.override_value.empty()) row("override", v.override_value);
   if (state == "blocked") row("guard", GuardPlan(v).reason);
   for (int i = 0; i < kLegCount; ++i) row(std::string("leg ") + ArrayLetter(i), LegLine(v, i));
@@ -583,6 +670,8 @@ Json MirrorStatusJson(const MirrorView& v) {
   Json record = Json::Object();
   record.Set("status", RecordWord(v.record_status));
   record.Set("current", v.record_value);
+  record.Set("error", v.record_error);
+  record.Set("rebuild", v.rebuild_value);
   record.Set("last_override", v.override_value);
   j.Set("record", std::move(record));
   Json legs = Json::Array();
@@ -595,6 +684,8 @@ Json MirrorStatusJson(const MirrorView& v) {
     l.Set("health", HealthKey(leg.health));
     l.Set("readable", leg.readable);
     l.Set("current", leg.current);
+    l.Set("diverged", Diverged(v, i));
+    l.Set("rebuild_marked", RebuildMarked(v, i));
     l.Set("superblock_events", leg.superblock.kind == RaidSuperblock::Kind::kValid
                                    ? Json(leg.superblock.events)
                                    : Json());

@@ -68,7 +68,13 @@ struct MirrorView {
   uint64_t max_recovery_rate_kib = 0;  ///< From the running table (0: unthrottled).
   RecordStatus record_status = RecordStatus::kNoCluster;
   std::string record_value;
+  std::string record_error;    ///< Why the record was not read (kNoCluster, kFailed).
   std::string override_value;  ///< Last force-current audit record.
+  /// The rebuild mark (twinarray-<name>-rebuild), read only when the record was read (kFound or
+  /// kAbsent); kNoCluster otherwise.
+  RecordStatus rebuild_status = RecordStatus::kNoCluster;
+  std::string rebuild_value;
+  std::string rebuild_error;  ///< Why the rebuild mark was not read.
   std::array<LegView, kLegCount> legs;
   double rate_kib_s = -1;             ///< Measured copy rate; < 0 when not measured.
   std::vector<std::string> problems;  ///< What could not be read.
@@ -82,9 +88,26 @@ MirrorView BuildMirrorView(const MirrorTarget& target, const AdminSeams& seams);
 /// Re-reads the kernel status into `view` (for --wait loops and rate sampling).
 bool RefreshStatus(const AdminSeams& seams, MirrorView* view, std::string* err);
 
-/// A one-word state: "in-sync", "degraded", "resyncing", "checking", "stopped",
-/// "blocked" (stale-leg guard), "failed", "elsewhere".
+/// A one-word state: "in-sync", "degraded", "resyncing", "verifying" (a check runs),
+/// "repairing", "stopped", "blocked" (stale-leg guard, or a record that cannot be read), "failed",
+/// "elsewhere".
 std::string MirrorState(const MirrorView& view);
+
+/// True when the cluster record was read and names the current legs (well formed).
+bool RecordKnown(const MirrorView& view);
+
+/// The record in words: "current legs a,b", "no record yet", "no cluster on this node",
+/// "cluster did not answer: <reason>".
+std::string RecordText(const MirrorView& view);
+
+/// True when the rebuild mark was read and names `leg`.
+bool RebuildMarked(const MirrorView& view, int leg);
+
+/// True when `leg` is out of the running mirror (failed or absent) while the other leg is in
+/// sync, and `leg`'s own superblock (this mirror's, at its position) records the running leg as
+/// failed: both legs ran alone, so `leg` holds writes the running leg never saw (DRBD's split
+/// brain). Such a leg must not come back through the bitmap.
+bool Diverged(const MirrorView& view, int leg);
 
 /// "data protected: yes/no — why" without the prefix: false and why when a single failure can
 /// lose data.

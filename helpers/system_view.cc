@@ -145,6 +145,7 @@ std::string RenderSystemStatus(const SystemView& v) {
     std::string why;
     DataProtected(m, &why);
     row("mirror", m.name() + ": " + MirrorState(m) + " \u2014 " + why);
+    if (!RecordKnown(m)) row("  record", RecordText(m));
     for (int i = 0; i < kLegCount; ++i) row(std::string("  leg ") + ArrayLetter(i), LegLine(m, i));
     if (m.assembled && m.status_ok) row("  sync", SyncLine(m));
     const std::string next = NextStep(m);

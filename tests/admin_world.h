@@ -139,6 +139,39 @@ struct AdminWorld {
         "delegate=\"node1\" status=\"success\" completed=\"2025-11-23 12:08:40Z\"/>"
         "</fence_history>");
   }
+
+  /// A verify (dm-raid check) a quarter done: both legs stay in sync ('A') while it reads.
+  void Verifying() {
+    InSync();
+    dm.maps["oradata"].status_params = "raid1 2 AA 524288/2088960 check 0 0 -";
+  }
+
+  /// The mirror started from leg B alone (record "b") while leg A held writes B never had; array
+  /// A is back and A's superblock records B as failed: the legs have diverged. The agent keeps A
+  /// out (failed in the table, monitor 190).
+  void Diverged() {
+    Running("raid1 2 DA 2088960/2088960 idle 0 0 -", "b");
+    disks.devices[kWorldLegA].head = MakeSuperblock(0, 150, 0b10);
+    disks.devices[kWorldLegB].head = MakeSuperblock(1, 200, 0b01);
+    cluster.crm_mon = CrmMonXml(
+        "node1", true,
+        "<failures><failure op_key=\"p-mirror_monitor_10000\" node=\"node1\" "
+        "exitstatus=\"OCF_DEGRADED\" exitreason=\"leg A (array A, /dev/mapper/arrayA) has "
+        "diverged: its superblock records leg B as failed; kept out\" exitcode=\"190\" "
+        "call=\"14\" status=\"complete\" last-rc-change=\"2025-11-23 12:11:30Z\" "
+        "task=\"monitor\"/></failures>");
+  }
+
+  /// Array B failed earlier (record "a": leg A ran alone and marked B failed), the cluster went
+  /// down, and both arrays came back: leg A current and readable, leg B stale and readable; the
+  /// mirror is stopped.
+  void BothBackStopped() {
+    disks.devices[kWorldLegA].head = MakeSuperblock(0, 130, 0b10);
+    disks.devices[kWorldLegB].head = MakeSuperblock(1, 96, 0);
+    record.values[kWorldKey] = "a";
+    cluster.active_nodes = {};
+    cluster.crm_mon = CrmMonXml("", true);
+  }
 };
 
 }  // namespace twinarray

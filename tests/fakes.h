@@ -13,11 +13,15 @@
 #include "clock.h"
 #include "cluster_record.h"
 #include "device_mapper.h"
+#include "raid_superblock.h"
 
 namespace twinarray {
 
 /// A dm-raid superblock as the kernel writes it (raid_superblock_test.cc).
-std::string MakeSuperblock(uint32_t position, uint64_t events, uint64_t failed);
+/// A two-leg dm-raid superblock; `recovery_offset` below kRecoveryComplete marks a leg whose
+/// recovery had not finished.
+std::string MakeSuperblock(uint32_t position, uint64_t events, uint64_t failed,
+                           uint64_t recovery_offset = kRecoveryComplete);
 
 /// A device-mapper that keeps maps in memory. Status lines of raid maps are set by the test.
 class FakeDeviceMapper : public DeviceMapper {
@@ -62,7 +66,8 @@ class FakeDeviceMapper : public DeviceMapper {
     maps[name] = m;
     return true;
   }
-  bool Load(const std::string& name, const std::vector<DmTarget>& table, std::string* err) override {
+  bool Load(const std::string& name, const std::vector<DmTarget>& table,
+            std::string* err) override {
     calls.push_back("load " + name);
     auto it = maps.find(name);
     if (it == maps.end()) return Missing(name, err);
@@ -110,11 +115,14 @@ class FakeDeviceMapper : public DeviceMapper {
     return true;
   }
 
-  /// Adds a running map directly (state left by an earlier invocation).
+  /// Adds a running map directly (state left by an earlier invocation), with twinarray's uuid
+  /// (TWINARRAY-<name>) unless `uuid` says otherwise.
   void AddMap(const std::string& name, const std::string& type, const std::string& table_params,
-              const std::string& status, uint64_t length = 2088960) {
+              const std::string& status, uint64_t length = 2088960,
+              const std::string* uuid = nullptr) {
     Map m;
     m.info.exists = true;
+    m.info.uuid = uuid ? *uuid : "TWINARRAY-" + name;
     m.info.live_table = true;
     m.info.major = 253;
     m.info.minor = next_minor++;
@@ -159,7 +167,7 @@ class FakeBlockDevices : public BlockDevices {
     uint32_t minor = 0;
     uint64_t size_sectors = 2097152;  // 1 GiB.
     bool readable = true;
-    std::string head;  ///< First bytes; zero-filled to the read length.
+    std::string head;                ///< First bytes; zero-filled to the read length.
     std::vector<std::string> users;  ///< What holds it ("dm-12", "mounted on /x").
   };
 
@@ -257,6 +265,7 @@ class FakeClusterRecord : public ClusterRecord {
   WriteStatus Write(const std::string& key, const std::string& v, WriteMode mode,
                     std::string* err) override {
     modes.push_back(mode);
+    if (on_write) on_write(key);
     if (status == RecordStatus::kNoCluster) {
       *err = "no cluster on this node";
       return WriteStatus::kNoCluster;
@@ -280,8 +289,9 @@ class FakeClusterRecord : public ClusterRecord {
 
   RecordStatus status = RecordStatus::kFound;
   bool fail_writes = false;
-  std::set<std::string> fail_reads;  ///< Keys whose reads fail (kFailed).
-  std::vector<WriteMode> modes;      ///< The mode of every Write call.
+  std::set<std::string> fail_reads;                  ///< Keys whose reads fail (kFailed).
+  std::vector<WriteMode> modes;                      ///< The mode of every Write call.
+  std::function<void(const std::string&)> on_write;  ///< Called with the key of every Write.
   std::map<std::string, std::string> values;
   std::vector<std::string> writes;
 };

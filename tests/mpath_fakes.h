@@ -2,6 +2,9 @@
 #ifndef TWINARRAY_TESTS_MPATH_FAKES_H_
 #define TWINARRAY_TESTS_MPATH_FAKES_H_
 
+#include <signal.h>
+#include <sys/resource.h>
+
 #include <map>
 #include <string>
 #include <vector>
@@ -97,6 +100,34 @@ class FakeNodeAttributes : public NodeAttributes {
   std::map<std::string, std::string> values;
   std::vector<std::string> updates;
   std::vector<std::string> deletes;
+};
+
+/// A full /run for the state files, really: while it lives, files this process writes may not
+/// grow beyond `bytes`, so write(2) fails (EFBIG, SIGXFSZ ignored) as it fails with ENOSPC, also
+/// after a partial write. Restores the limit and the signal when destroyed.
+class FileSizeLimit {
+ public:
+  explicit FileSizeLimit(rlim_t bytes) {
+    getrlimit(RLIMIT_FSIZE, &saved_);
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    sigaction(SIGXFSZ, &ignore, &old_action_);
+    rlimit limited = saved_;
+    limited.rlim_cur = bytes;
+    ok = setrlimit(RLIMIT_FSIZE, &limited) == 0;
+  }
+  ~FileSizeLimit() {
+    setrlimit(RLIMIT_FSIZE, &saved_);
+    sigaction(SIGXFSZ, &old_action_, nullptr);
+  }
+  FileSizeLimit(const FileSizeLimit&) = delete;
+  FileSizeLimit& operator=(const FileSizeLimit&) = delete;
+
+  bool ok = false;  ///< The limit is in force.
+
+ private:
+  rlimit saved_{};
+  struct sigaction old_action_ {};
 };
 
 }  // namespace twinarray
