@@ -414,6 +414,9 @@ def sc_verify(ctx):
                     samples["health"].add(fl[5])
                     samples["check"] += fl[7] == "check"
                     busy = fl[7] != "idle" or time.monotonic() - t0 < 30
+                    if fl[7] == "check" and "tools" not in out:  # what the on-call person sees
+                        out["tools"] = {" ".join(a): g.run(a, timeout=120).out for a in (
+                            ["twinarray-status"], ["mirror-resync", "status", MIRROR])}
                     idle_since = None if busy else (idle_since or time.monotonic())
                 table = g.run(["dmsetup", "table", MIRROR], timeout=20).out
                 if "rebuild" in table.split():
@@ -457,6 +460,10 @@ def sc_verify(ctx):
     ctx.check(f["check_s"] >= 2 * intervals[0], "the check lasted %.0f s, less than two monitor "
               "intervals (%s s): no monitor was tested against it" % (f["check_s"], intervals[0]))
     ctx.check(any("data-check done" in l for l in new_dmesg), "md did not log the check as done")
+    for tool, text in out.get("tools", {}).items():
+        ctx.check("verifying" in text and "data protected: yes" in text,
+                  "%s during the check does not show a verify with the data protected: %s"
+                  % (tool, text.strip()[-600:]))
     m = re.search(r"check finished: (\d+) mismatched sectors", r.out)
     ctx.check(r.rc == 0 and m, "mirror-resync verify --wait: rc %s: %s" % (r.rc, r.out[-500:]))
     f["mismatched_sectors"] = int(m.group(1))
