@@ -146,6 +146,80 @@ class CrmMonTest(unittest.TestCase):
         self.assertEqual(c.db_node(st), "node1")
 
 
+CIB_STATUS = """<status>
+  <node_state id="1" uname="node1"><lrm id="1"><lrm_resources>
+    <lrm_resource id="p-mirror" type="mirror" class="ocf" provider="twinarray">
+      <lrm_rsc_op id="p-mirror_last_0" operation="start" interval="0" rc-code="0" op-status="0"
+       last-rc-change="100"/>
+      <lrm_rsc_op id="p-mirror_monitor_10000" operation="monitor" interval="10000" rc-code="0"
+       op-status="0" last-rc-change="110"/>
+      <lrm_rsc_op id="p-mirror_monitor_60000" operation="monitor" interval="60000" rc-code="190"
+       op-status="0" last-rc-change="120"/>
+    </lrm_resource>
+    <lrm_resource id="p-fs" type="Filesystem" class="ocf" provider="heartbeat">
+      <lrm_rsc_op id="p-fs_monitor_60000" operation="monitor" interval="60000" rc-code="1"
+       op-status="0"/>
+    </lrm_resource>
+  </lrm_resources></lrm></node_state>
+  <node_state id="2" uname="node2"><lrm id="2"><lrm_resources>
+    <lrm_resource id="p-mirror" type="mirror" class="ocf" provider="twinarray">
+      <lrm_rsc_op id="p-mirror_last_0" operation="monitor" interval="0" rc-code="7" op-status="0"/>
+      <lrm_rsc_op id="p-mirror_last_failure_0" operation="start" interval="0" rc-code="1"
+       op-status="0" last-rc-change="90"/>
+    </lrm_resource>
+  </lrm_resources></lrm></node_state>
+</status>"""
+
+
+class OpHistoryTest(unittest.TestCase):
+    def test_history_of_one_resource_on_every_node(self):
+        h = cluster.op_history(CIB_STATUS, "p-mirror")
+        self.assertEqual([(x["node"], x["id"]) for x in h],
+                         [("node1", "p-mirror_last_0"), ("node1", "p-mirror_monitor_10000"),
+                          ("node1", "p-mirror_monitor_60000"), ("node2", "p-mirror_last_0"),
+                          ("node2", "p-mirror_last_failure_0")])
+        self.assertEqual(h[2]["rc"], 190)
+        self.assertEqual(h[2]["interval_ms"], 60000)
+
+    def test_bad_ops_degraded_monitor_and_new_failures(self):
+        h = cluster.op_history(CIB_STATUS, "p-mirror")
+        bad = [x["id"] for x in cluster.bad_ops(h)]
+        # the 190 monitor and the failure; a probe's 7 on the other node is no failure
+        self.assertEqual(bad, ["p-mirror_monitor_60000", "p-mirror_last_failure_0"])
+        # a failure already in the baseline is not new; a later one (new last-rc-change) is
+        self.assertEqual([x["id"] for x in cluster.bad_ops(h, baseline=h)],
+                         ["p-mirror_monitor_60000"])
+        later = [dict(x, last_rc_change="200") if "failure" in x["id"] else x for x in h]
+        self.assertIn("p-mirror_last_failure_0", [x["id"] for x in cluster.bad_ops(later, h)])
+
+    def test_pending_monitor_is_not_a_result(self):
+        h = [{"node": "node1", "id": "p-mirror_monitor_10000", "operation": "monitor",
+              "interval_ms": 10000, "rc": 193, "op_status": -1, "last_rc_change": "1"}]
+        self.assertEqual(cluster.bad_ops(h), [])
+
+    def test_interval(self):
+        self.assertEqual(cluster.parse_interval_s("10s"), 10)
+        self.assertEqual(cluster.parse_interval_s("60"), 60)
+        self.assertEqual(cluster.parse_interval_s("2min"), 120)
+        self.assertEqual(cluster.parse_interval_s("500ms"), 0.5)
+        for bad in ("", "s", "10 parsecs"):
+            with self.assertRaises(ValueError):
+                cluster.parse_interval_s(bad)
+
+    def test_logged_results(self):
+        log = ("Dec 04 03:00:01 node1 pacemaker-controld  [812] (log_executor_event) notice: "
+               "Result of monitor operation for p-mirror on node1: ok | rc=0 call=40 "
+               "key=p-mirror_monitor_10000 confirmed=false cib-update=51\n"
+               "Dec 04 03:00:11 node1 pacemaker-controld  [812] (log_executor_event) notice: "
+               "Result of monitor operation for p-mirror on node1: degraded (leg B failed) | "
+               "rc=190\n"
+               "Dec 04 03:00:12 node1 pacemaker-controld  [812] notice: Result of monitor "
+               "operation for p-mirror-x on node1: error\n")
+        self.assertEqual(cluster.logged_results(log, "p-mirror"),
+                         [("monitor", "node1", "ok"),
+                          ("monitor", "node1", "degraded (leg B failed)")])
+
+
 class FilesTest(unittest.TestCase):
     def test_corosync_conf(self):
         text = cluster.corosync_conf(["10.0.0.1", "10.0.0.2"])

@@ -231,6 +231,48 @@ class DmStatusTest(unittest.TestCase):
         self.assertEqual(dmstatus.md_durations(text), [("recovery", "mdX", 0.553)])
 
 
+class LegWritesTest(unittest.TestCase):
+    """Difference-only resync judged by what md wrote to the returning leg (issue 15, 0)."""
+
+    def test_sectors_written_is_the_seventh_field(self):
+        stat = "  187  0  9120  52  26112  0  2088960  6931  0  1204  6983  0 0 0 0 0 0"
+        self.assertEqual(dmstatus.sectors_written(stat), 2088960)
+        for bad in ("", "1 2 3", "a b c d e f g h i j k"):
+            with self.assertRaises(ValueError):
+                dmstatus.sectors_written(bad)
+
+    def test_written_since_sees_a_recreated_device(self):
+        self.assertEqual(dmstatus.written_since(("dm-7", 1020.0), ("dm-7", 1052.0)), 32.0)
+        self.assertEqual(dmstatus.written_since(("dm-7", 1020.0), ("dm-9", 32.0)), 32.0)
+        self.assertEqual(dmstatus.written_since(("dm-7", 1020.0), ("dm-7", 32.0)), 32.0)
+
+    def test_difference_only_is_judged_by_size_not_time(self):
+        leg = 1020.0
+        self.assertIsNone(dmstatus.judge_resync_written(32.0, leg, "difference", dirty_mib=32))
+        self.assertIsNone(dmstatus.judge_resync_written(40.5, leg, "difference", dirty_mib=32))
+        # a full copy through the re-add path, and one that copied less than was written
+        self.assertIn("not difference-only",
+                      dmstatus.judge_resync_written(1020.0, leg, "difference", dirty_mib=32))
+        self.assertIn("not difference-only",
+                      dmstatus.judge_resync_written(255.0, leg, "difference"))
+        self.assertIn("did not copy the difference",
+                      dmstatus.judge_resync_written(0.0, leg, "difference", dirty_mib=32))
+
+    def test_full_resync_must_write_nearly_the_whole_leg(self):
+        self.assertIsNone(dmstatus.judge_resync_written(1020.0, 1020.0, "full"))
+        self.assertIn("does not see the copy", dmstatus.judge_resync_written(32.0, 1020.0, "full"))
+        with self.assertRaises(ValueError):
+            dmstatus.judge_resync_written(1.0, 2.0, "fast")
+
+    def test_mpath_features(self):
+        queueing = "0 2097152 multipath 1 queue_if_no_path 0 1 1 service-time 0 2 1 8:32 1 8:48 1"
+        self.assertEqual(dmstatus.mpath_features(queueing), ["queue_if_no_path"])
+        failing = "0 2097152 multipath 0 0 1 1 service-time 0 2 1 8:32 1 8:48 1"
+        self.assertEqual(dmstatus.mpath_features(failing), [])
+        with self.assertRaises(ValueError):
+            dmstatus.mpath_features("0 100 linear 8:0 0")
+
+
 class StorageTest(unittest.TestCase):
     def setUp(self):
         self.l = storage.Layout("/lab", array_mib=512)

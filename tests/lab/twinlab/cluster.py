@@ -223,6 +223,69 @@ def parse_crm_mon(xml_text):
     return {"nodes": nodes, "resources": res, "failures": fails}
 
 
+_INTERVAL_UNITS = {"": 1, "s": 1, "sec": 1, "ms": 0.001, "msec": 0.001, "m": 60, "min": 60,
+                   "h": 3600, "hr": 3600}
+
+
+def parse_interval_s(text):
+    """Seconds of a CIB operation interval ("10s", "60", "1min", "500ms")."""
+    m = re.fullmatch(r"\s*(\d+)\s*([a-z]*)\s*", text or "")
+    if not m or m.group(2) not in _INTERVAL_UNITS:
+        raise ValueError("not an operation interval: %r" % text)
+    return int(m.group(1)) * _INTERVAL_UNITS[m.group(2)]
+
+
+def op_history(status_xml, rid):
+    """The CIB's operation history of resource `rid` (its lrm_rsc_op entries, from `cibadmin
+    --query --scope status`): [{node, id, operation, interval_ms, rc, op_status,
+    last_rc_change}]."""
+    root = ET.fromstring(status_xml)
+    out = []
+    for ns in root.iter("node_state"):
+        for res in ns.iter("lrm_resource"):
+            if res.get("id") != rid:
+                continue
+            for op in res.iter("lrm_rsc_op"):
+                out.append({"node": ns.get("uname"), "id": op.get("id"),
+                            "operation": op.get("operation"),
+                            "interval_ms": int(op.get("interval") or 0),
+                            "rc": int(op.get("rc-code") or -1),
+                            "op_status": int(op.get("op-status") or -1),
+                            "last_rc_change": op.get("last-rc-change")})
+    return out
+
+
+def bad_ops(history, baseline=()):
+    """Entries of an operation history that show a failure: a recorded last failure (not in
+    `baseline`, the history before), or a recurring monitor whose last result was not 0 (190
+    degraded included) or that ended other than done (op-status not 0; -1 is an operation still
+    pending, recorded with record-pending, not a result)."""
+    seen = {(h["id"], h["last_rc_change"]) for h in baseline}
+    bad = []
+    for h in history:
+        if "_last_failure_" in (h["id"] or ""):
+            if (h["id"], h["last_rc_change"]) not in seen:
+                bad.append(h)
+        elif h["operation"] == "monitor" and h["interval_ms"] > 0 and h["op_status"] != -1 \
+                and (h["rc"] != 0 or h["op_status"] != 0):
+            bad.append(h)
+    return bad
+
+
+_RESULT_RE = re.compile(r"Result of (\S+) operation for (\S+) on (\S+): (.*?)\s*(?:\||$)")
+
+
+def logged_results(text, rid):
+    """[(action, node, result)] of the executor results for `rid` that pacemaker-controld logged
+    ("Result of monitor operation for p-mirror on node1: ok | ...")."""
+    out = []
+    for line in text.splitlines():
+        m = _RESULT_RE.search(line)
+        if m and m.group(2) == rid:
+            out.append((m.group(1), m.group(3), m.group(4)))
+    return out
+
+
 class Cluster:
     def __init__(self, lab):
         self.lab = lab

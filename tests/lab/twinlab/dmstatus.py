@@ -80,3 +80,57 @@ def md_durations(dmesg_text):
             if key in open_:
                 out.append((m.group(3), m.group(2), round(float(m.group(1)) - open_.pop(key), 3)))
     return out
+
+
+def sectors_written(stat):
+    """Sectors written so far, from a block device's /sys/block/<dev>/stat line (its 7th
+    field; Documentation/block/stat.rst)."""
+    f = stat.split()
+    if len(f) < 11 or not all(x.isdigit() for x in f):
+        raise ValueError("not a block device stat line: %r" % stat)
+    return int(f[6])
+
+
+def written_since(before, after):
+    """MiB written to a device between two (kernel name, MiB written) samples. A different
+    kernel name, or a counter that went down, is a device created anew between them (its
+    counter restarted at 0): everything it counts was written since."""
+    if after[0] != before[0] or after[1] < before[1]:
+        return after[1]
+    return after[1] - before[1]
+
+
+# A difference-only resync copies the write-intent bitmap's dirty regions; a full one every
+# sector of the leg. The lab's writes while a leg is out are a few per cent of it.
+DIFF_MAX_FRACTION = 0.25
+FULL_MIN_FRACTION = 0.9
+
+
+def judge_resync_written(written_mib, leg_mib, expect, dirty_mib=0.0):
+    """Why the MiB md wrote to a returning leg do not show the resync `expect`ed ("difference":
+    at least the dirty_mib written while it was out, under DIFF_MAX_FRACTION of the leg;
+    "full": at least FULL_MIN_FRACTION of it), or None when they do. Speed plays no part."""
+    if expect == "difference":
+        if written_mib >= leg_mib * DIFF_MAX_FRACTION:
+            return ("%.0f MiB written to the returning leg of %.0f MiB (at least %d%% of it): "
+                    "not difference-only" % (written_mib, leg_mib, DIFF_MAX_FRACTION * 100))
+        if written_mib < dirty_mib:
+            return ("%.1f MiB written to the returning leg, less than the %.1f MiB written while "
+                    "it was out: the resync did not copy the difference"
+                    % (written_mib, dirty_mib))
+        return None
+    if expect == "full":
+        if written_mib < leg_mib * FULL_MIN_FRACTION:
+            return ("%.0f MiB written to the leg by a full resync of %.0f MiB: the write counter "
+                    "does not see the copy" % (written_mib, leg_mib))
+        return None
+    raise ValueError("expect must be 'difference' or 'full', not %r" % expect)
+
+
+def mpath_features(table):
+    """The feature words of a multipath target table line, e.g. ['queue_if_no_path'] from
+    "0 2097152 multipath 1 queue_if_no_path 0 1 1 service-time 0 2 1 8:32 1 8:48 1"."""
+    f = table.split()
+    if len(f) < 4 or f[2] != "multipath" or not f[3].isdigit():
+        raise ValueError("not a multipath table line: %r" % table)
+    return f[4:4 + int(f[3])]

@@ -22,9 +22,9 @@ from . import dmstatus
 from .guest import GuestError
 from .lab import wait_until
 from .scenarios import (AGENT, META_SECTORS, MIB, AgentDriver, Skip, bitmap_dirty,
-                        check_legs_identical, wait_bitmap_clean,
-                        fresh_mirror, labtool, need_agent, raid_status, remove_maps, scenario,
-                        table_now, wait_array_usable)
+                        check_legs_identical, check_resync_writes, forced_full_resync,
+                        fresh_mirror, labtool, leg_writes_during, need_agent, raid_status,
+                        remove_maps, scenario, table_now, wait_array_usable, wait_bitmap_clean)
 
 MPATH = "/usr/lib/ocf/resource.d/twinarray/mpath"
 MPATH_REL = MPATH.lstrip("/")
@@ -375,10 +375,12 @@ def sc_mpath_array_loss(ctx):
         f["map_io_error_s"] = round(f["array_unplug_ms"] / 1000.0 + io["s"], 2)
         ctx.note("array B gone: map I/O error after %.1f s, leg B failed after %.1f s (%r)"
                  % (f["map_io_error_s"], f["leg_failed_s"], st))
-        # bounded: no_path_retry 3 x polling_interval 2 s plus checker runs; queueing forever
-        # would never end, so 60 s is a generous bound for this lab under TCG
-        ctx.check(f["map_io_error_s"] < 60, "the map of array B failed I/O only after %.1f s"
-                  % f["map_io_error_s"])
+        # bounded queueing, judged by what the map does, not how soon (map_io_error_s is a
+        # figure): the read ended in an error, and multipathd has switched queueing off once
+        # no_path_retry ran out (the table's features no longer hold queue_if_no_path)
+        table_b = g.run(["dmsetup", "table", "arrayB"], timeout=20, check=True).out.strip()
+        ctx.check("queue_if_no_path" not in dmstatus.mpath_features(table_b),
+                  "the map of array B still queues I/O with no path left: %s" % table_b)
 
         s = writer.wait_writes(50, 120)
         ctx.check(s["errors"] == 0, "write error on the mirror after losing array B: %s"
@@ -401,11 +403,13 @@ def sc_mpath_array_loss(ctx):
                  % (res["writes"], res["max_write_ms"], res["max_write_at_s"],
                     res["slow_writes"]))
         dirty = bitmap_dirty(a.image)
+        dirty_mib = 0.0
         if dirty:
             n, chunk, regions = dirty
             f["bitmap_dirty_regions"] = n
             f["bitmap_regions"] = regions
-            f["bitmap_dirty_mib"] = round(n * chunk / MIB, 1)
+            dirty_mib = n * chunk / MIB
+            f["bitmap_dirty_mib"] = round(dirty_mib, 1)
             ctx.check(0 < n * chunk <= (32 + 2) * MIB,
                       "write-intent bitmap of leg A marks %.1f MiB dirty; the writer touched 32 MiB"
                       % (n * chunk / MIB))
@@ -421,27 +425,22 @@ def sc_mpath_array_loss(ctx):
         ctx.check(attr_updates(ctx)[-1:] == ["2"],
                   "attribute not back to 2: %s" % attr_updates(ctx))
         ctx.check(raid_status(g, drv.name).health == "AD", "leg B came back before the re-add")
-        r = labtool(g, ["resync", "--dm", drv.name, "--", AGENT, "monitor"], env=drv.env())
-        ctx.check(r["_rc"] == 0, "leg B not re-added and in sync after the mirror monitor: %s" % r)
-        ctx.check(r["trigger_rc"] in (0, 190), "mirror monitor (re-add) exit %s" % r["trigger_rc"])
-        f["resync_s"] = r["resync_s"]
+
+        def readd():
+            r = labtool(g, ["resync", "--dm", drv.name, "--", AGENT, "monitor"], env=drv.env())
+            ctx.check(r["_rc"] == 0, "leg B not re-added and in sync after the mirror monitor: %s"
+                      % r)
+            ctx.check(r["trigger_rc"] in (0, 190), "mirror monitor (re-add) exit %s"
+                      % r["trigger_rc"])
+            f["resync_s"] = r["resync_s"]
+        f["resync_written_mib"] = round(leg_writes_during(g, drv.name, "b", readd), 1)
         ctx.check(drv.monitor() == 0, "mirror monitor after the re-add resync is not 0")
 
         # the same mirror, forced full resync of leg B, measured the same way (as raid-diff-resync)
-        full = dmstatus.raid_table_set_arg(table_now(g, drv.name), "rebuild", 1)
-        r = labtool(g, ["resync", "--dm", drv.name, "--", "sh", "-c",
-                        'dmsetup reload "$0" --table "$1" && dmsetup suspend "$0" && '
-                        'dmsetup resume "$0"', drv.name, full], env=drv.env())
-        ctx.check(r["_rc"] == 0 and r["trigger_rc"] == 0, "forced full resync failed: %s" % r)
-        f["full_resync_s"] = r["resync_s"]
-        plain = dmstatus.raid_table_set_arg(table_now(g, drv.name), "rebuild", remove=True)
-        g.sh('dmsetup reload "$1" --table "$2" && dmsetup suspend "$1" && dmsetup resume "$1"',
-             drv.name, plain, check=True)
-        f["ratio_full_vs_diff"] = round(f["full_resync_s"] / max(f["resync_s"], 0.001), 1)
-        ctx.note("re-add resync %.2f s vs full %.2f s (%.1fx)" % (
-            f["resync_s"], f["full_resync_s"], f["ratio_full_vs_diff"]))
-        ctx.check(f["ratio_full_vs_diff"] >= 3, "re-add resync not clearly shorter than a full "
-                  "resync (ratio %s): not difference-only?" % f["ratio_full_vs_diff"])
+        f["full_resync_written_mib"] = round(leg_writes_during(
+            g, drv.name, "b", lambda: forced_full_resync(ctx, g, drv.name, drv.env())), 1)
+        # the re-add copies every region the bitmap marked (read above from leg A's image)
+        check_resync_writes(ctx, length / 2048, dirty_mib)
 
         ctx.check(drv.stop() == 0, "mirror stop failed")
         ctx.check(agent.action("stop").rc == 0, "mpath stop failed")

@@ -180,6 +180,16 @@ def wait_array_usable(g, alias, timeout=90):
     wait_until(ok, timeout, interval=0.5, what="%s back with 2 active paths" % alias)
 
 
+def leg_written(g, mirror, leg):
+    """(kernel name, MiB written so far) of the data map of `leg` ("a" or "b") of the mirror
+    called `mirror` (the carved <mirror>-rimage_<leg>): what md wrote to that leg, from the
+    kernel's own counter (/sys/block/dm-N/stat)."""
+    r = g.sh('n=$(basename "$(readlink -f "/dev/mapper/$1")") && echo "$n" $(cat "/sys/block/$n/stat")',
+             "%s-rimage_%s" % (mirror, leg), timeout=20, check=True)
+    name, stat = r.out.split(None, 1)
+    return name, dmstatus.sectors_written(stat) / 2048
+
+
 def wipe_leg_fronts(g):
     """Zero the metadata areas (first 4 MiB) of both legs: a brand-new pair for every scenario."""
     for alias in ("arrayA", "arrayB"):
@@ -462,42 +472,25 @@ def diff_resync(ctx, driver, size_written_mib=32, offset_mib=256):
         g.array_up("B")
         wait_array_usable(g, "arrayB")
         ctx.check(raid_status(g, name).health == "AD", "leg B came back before the re-add")
-        r = labtool(g, ["resync", "--dm", name, "--"] + driver.trigger_argv(), env=env)
-        ctx.check(r["_rc"] == 0, "re-added leg B did not resync: %s" % r)
-        if driver.kind == "agent":
-            ctx.check(r["trigger_rc"] in (0, 190), "monitor (re-add) exit %s" % r["trigger_rc"])
-        f["resync_s"] = r["resync_s"]
-        f["readd_trigger_s"] = r["trigger_s"]
-        kd = [k for k in r["kernel"] if k[0] == "recovery"]
-        if kd:
-            f["resync_kernel_s"] = kd[-1][2]
+
+        def readd():
+            r = labtool(g, ["resync", "--dm", name, "--"] + driver.trigger_argv(), env=env)
+            ctx.check(r["_rc"] == 0, "re-added leg B did not resync: %s" % r)
+            if driver.kind == "agent":
+                ctx.check(r["trigger_rc"] in (0, 190), "monitor (re-add) exit %s" % r["trigger_rc"])
+            f["resync_s"] = r["resync_s"]
+            f["readd_trigger_s"] = r["trigger_s"]
+            kd = [k for k in r["kernel"] if k[0] == "recovery"]
+            if kd:
+                f["resync_kernel_s"] = kd[-1][2]
+        f["resync_written_mib"] = round(leg_writes_during(g, name, "b", readd), 1)
         ctx.check(driver.monitor() == 0, "monitor after re-add resync is not 0")
 
         # 4. forced full resync of leg B (table argument rebuild 1), same run, same measurement
-        full = dmstatus.raid_table_set_arg(table_now(g, name), "rebuild", 1)
-        r = labtool(g, ["resync", "--dm", name, "--", "sh", "-c",
-                        'dmsetup reload "$0" --table "$1" && dmsetup suspend "$0" && dmsetup resume "$0"',
-                        name, full], env=env)
-        ctx.check(r["_rc"] == 0 and r["trigger_rc"] == 0, "forced full resync failed: %s" % r)
-        f["full_resync_s"] = r["resync_s"]
-        kd = [k for k in r["kernel"] if k[0] == "recovery"]
-        if kd:
-            f["full_resync_kernel_s"] = kd[-1][2]
-        # put the table back as the driver made it (no rebuild flag left in the live table)
-        plain = dmstatus.raid_table_set_arg(table_now(g, name), "rebuild", remove=True)
-        g.sh('dmsetup reload "$1" --table "$2" && dmsetup suspend "$1" && dmsetup resume "$1"',
-             name, plain, check=True)
+        f["full_resync_written_mib"] = round(leg_writes_during(
+            g, name, "b", lambda: forced_full_resync(ctx, g, name, env)), 1)
         ctx.check(driver.monitor() == 0, "monitor after full resync is not 0")
-        f["ratio_full_vs_diff"] = round(f["full_resync_s"] / max(f["resync_s"], 0.001), 1)
-        if "resync_kernel_s" in f and "full_resync_kernel_s" in f:
-            f["ratio_full_vs_diff_kernel"] = round(
-                f["full_resync_kernel_s"] / max(f["resync_kernel_s"], 0.001), 1)
-        print("       .. resync after %d MiB written: %.3f s; full resync: %.3f s; ratio %.1fx"
-              % (size_written_mib, f["resync_s"], f["full_resync_s"], f["ratio_full_vs_diff"]),
-              flush=True)
-        ctx.check(f["ratio_full_vs_diff"] >= 3,
-                  "difference-only resync not clearly faster than full resync (ratio %s)"
-                  % f["ratio_full_vs_diff"])
+        check_resync_writes(ctx, length / 2048, size_written_mib)
 
         # 5. stop; legs byte-identical (checked on the host, on the image files themselves)
         ctx.check(driver.stop() == 0, "stop failed")
@@ -525,6 +518,55 @@ def diff_resync(ctx, driver, size_written_mib=32, offset_mib=256):
         except GuestError:
             pass
         os.unlink(data)
+
+
+def leg_writes_during(g, mirror, leg, action):
+    """MiB md wrote to the data map of `leg` of `mirror` while action() ran."""
+    before = leg_written(g, mirror, leg)
+    action()
+    return dmstatus.written_since(before, leg_written(g, mirror, leg))
+
+
+def forced_full_resync(ctx, g, name, env=None):
+    """A full resync of leg B (table argument rebuild 1), timed like the re-add; the table is
+    put back as it was (no rebuild flag left in the live table)."""
+    f = ctx.figures
+    full = dmstatus.raid_table_set_arg(table_now(g, name), "rebuild", 1)
+    r = labtool(g, ["resync", "--dm", name, "--", "sh", "-c",
+                    'dmsetup reload "$0" --table "$1" && dmsetup suspend "$0" && '
+                    'dmsetup resume "$0"', name, full], env=env)
+    ctx.check(r["_rc"] == 0 and r["trigger_rc"] == 0, "forced full resync failed: %s" % r)
+    f["full_resync_s"] = r["resync_s"]
+    kd = [k for k in r["kernel"] if k[0] == "recovery"]
+    if kd:
+        f["full_resync_kernel_s"] = kd[-1][2]
+    plain = dmstatus.raid_table_set_arg(table_now(g, name), "rebuild", remove=True)
+    g.sh('dmsetup reload "$1" --table "$2" && dmsetup suspend "$1" && dmsetup resume "$1"',
+         name, plain, check=True)
+
+
+def check_resync_writes(ctx, leg_mib, dirty_mib):
+    """Difference-only resync judged by what md wrote to the returning leg (figures
+    resync_written_mib, full_resync_written_mib), never by time: the re-add copies at least
+    what was written while the leg was out and a small part of the leg, the forced full resync
+    of the same leg (the measurement's own check) nearly all of it. The times and their ratios
+    stay figures: under load the agent's exec and md's speed limits decide them (CI saw a
+    ratio of 2.9 with the kernel's own 10.9)."""
+    f = ctx.figures
+    f["leg_mib"] = round(leg_mib)
+    f["ratio_full_vs_diff"] = round(f["full_resync_s"] / max(f["resync_s"], 0.001), 1)
+    if "resync_kernel_s" in f and "full_resync_kernel_s" in f:
+        f["ratio_full_vs_diff_kernel"] = round(
+            f["full_resync_kernel_s"] / max(f["resync_kernel_s"], 0.001), 1)
+    ctx.note("re-add: %.1f MiB written to leg B (%.2f s); forced full resync: %.1f MiB "
+             "(%.2f s) of a %.0f MiB leg; time ratio %.1fx (a figure)"
+             % (f["resync_written_mib"], f["resync_s"], f["full_resync_written_mib"],
+                f["full_resync_s"], leg_mib, f["ratio_full_vs_diff"]))
+    why = dmstatus.judge_resync_written(f["full_resync_written_mib"], leg_mib, "full")
+    ctx.check(why is None, "forced full resync: %s" % why)
+    why = dmstatus.judge_resync_written(f["resync_written_mib"], leg_mib, "difference",
+                                        dirty_mib=dirty_mib)
+    ctx.check(why is None, "re-add of leg B: %s" % why)
 
 
 def table_now(g, name):
