@@ -194,6 +194,19 @@ class CrmAttributeRecord : public ClusterRecord {
     if (mode == WriteMode::kIfChanged && use_cache && CacheVouchesFor(key, value)) {
       return WriteStatus::kWritten;
     }
+    // Ask first: a value the cluster already holds is not written again (a degraded mirror's
+    // monitor confirms its narrowed record every interval; each update would churn the CIB).
+    std::string now;
+    const Outcome asked = Ask(QueryArgs(key), /*query=*/true, budget.deadline(), &now, err);
+    if (asked == Outcome::kNoCluster) return WriteStatus::kNoCluster;
+    if (asked == Outcome::kOk || asked == Outcome::kNoSuchKey) {
+      if (asked == Outcome::kNoSuchKey) now.clear();
+      if (now == value) {
+        if (use_cache && !RefreshCache(key, now, err)) return WriteStatus::kFailed;
+        return WriteStatus::kWritten;
+      }
+    }
+    err->clear();
     std::vector<std::string> args = {"--type", "crm_config", "--name", key};
     if (value.empty()) {
       args.push_back("--delete");
