@@ -320,8 +320,8 @@ AssemblyPlan PlanAssembly(const MirrorConfig& config, const std::array<LegProbe,
     return refuse(Status::kErrGeneric,
                   "the legs have diverged: each one's superblock records the other as failed, so "
                   "each holds writes the other never saw. Choose the leg to keep with "
-                  "'mirror-resync force-current --leg A' or '--leg B' (the other is rebuilt in "
-                  "full from it; its own writes are lost)");
+                  "'mirror-resync force-current --leg A --overwrite-readable-current' (or "
+                  "--leg B): the other is rebuilt in full from it and its own writes are lost");
   }
 
   // An existing mirror: decide which legs are current. The cluster's record is trusted as it is,

@@ -611,10 +611,12 @@ AdminOutcome MirrorAdmin::ForceCurrent(const std::string& leg_text) {
                               "Nothing changed.");
   }
   // No record at all (the cluster answered so): with the other leg gone there is nothing to
-  // compare with, and the stale-leg guard sends the administrator here; that is a decision,
-  // not a guess. Every other unknown record refuses.
+  // compare with, and with both legs diverged only the administrator can choose; the stale-leg
+  // guard sends them here in both cases. That is a decision, not a guess (the second needs
+  // --overwrite-readable-current). Every other unknown record refuses.
   const bool absent_and_alone =
-      view_.record_status == RecordStatus::kAbsent && !view_.legs[1 - leg].readable;
+      view_.record_status == RecordStatus::kAbsent &&
+      (!view_.legs[1 - leg].readable || options_.overwrite_readable_current);
   if (!absent_and_alone && !CheckRecord("force-current", &out)) return out;
   if (view_.assembled || view_.location.ActiveHere()) {
     return AdminOutcome::Fail(AdminFailure::kRefused,

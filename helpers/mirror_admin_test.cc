@@ -280,6 +280,20 @@ TEST_CASE("force-current with no record and the other leg gone: the guard's way 
   REQUIRE_MESSAGE(o.ok(), o.message);
   CHECK(w.record.values[kWorldKey] == "a");
   CHECK(w.record.values["twinarray-oradata-rebuild"] == "b");
+
+  // Both legs readable, no record (the legs diverged): only with the explicit flag.
+  AdminWorld d;
+  d.StaleLeg();
+  d.record.values.clear();
+  d.disks.devices[kWorldLegB].readable = true;
+  d.disks.devices[kWorldLegB].head = MakeSuperblock(1, 90, 0b01);
+  CHECK(Admin(d, Yes()).ForceCurrent("A").failure == AdminFailure::kRefused);
+  AdminOptions overwrite = Yes();
+  overwrite.overwrite_readable_current = true;
+  const AdminOutcome forced = Admin(d, overwrite).ForceCurrent("A");
+  REQUIRE_MESSAGE(forced.ok(), forced.message);
+  CHECK(d.record.values[kWorldKey] == "a");
+  CHECK(d.record.values["twinarray-oradata-rebuild"] == "b");
 }
 
 TEST_CASE("force-current names the leg it overwrites, and when: absent leg B when it returns") {
