@@ -250,6 +250,10 @@ class LegWritesTest(unittest.TestCase):
         leg = 1020.0
         self.assertIsNone(dmstatus.judge_resync_written(32.0, leg, "difference", dirty_mib=32))
         self.assertIsNone(dmstatus.judge_resync_written(40.5, leg, "difference", dirty_mib=32))
+        # two regions short of the bitmap's 32 MiB (seen once in CI) still copied the difference
+        self.assertIsNone(dmstatus.judge_resync_written(31.0, leg, "difference", dirty_mib=32))
+        self.assertIn("did not copy the difference",
+                      dmstatus.judge_resync_written(28.0, leg, "difference", dirty_mib=32))
         # a full copy through the re-add path, and one that copied less than was written
         self.assertIn("not difference-only",
                       dmstatus.judge_resync_written(1020.0, leg, "difference", dirty_mib=32))
