@@ -403,10 +403,10 @@ class StaleWorkdirTest(unittest.TestCase):
 
 class ShareOutTest(unittest.TestCase):
     def test_equal_cost_shares_in_registry_order(self):
-        from twinlab import scenarios
-        mk = lambda name, cost: scenarios.Scenario(name, None, "storage", True, 60, "", cost)
+        from twinlab import registry
+        mk = lambda name, cost: registry.Scenario(name, None, "storage", True, 60, "", cost)
         chosen = [mk("boot", 5), mk("a", 100), mk("b", 90), mk("c", 60), mk("d", 40), mk("e", 5)]
-        shares = scenarios.share_out(chosen, 2)
+        shares = registry.share_out(chosen, 2)
         self.assertEqual(sorted(s.name for sh in shares for s in sh),
                          sorted(s.name for s in chosen))
         totals = [sum(s.cost_s for s in sh) for sh in shares]
@@ -414,13 +414,13 @@ class ShareOutTest(unittest.TestCase):
         for sh in shares:
             names = [s.name for s in sh]
             self.assertEqual(names, [s.name for s in chosen if s.name in names])
-        self.assertEqual(scenarios.share_out(chosen, 1), [chosen])
+        self.assertEqual(registry.share_out(chosen, 1), [chosen])
 
 
 class TimeBudgetTest(unittest.TestCase):
     def test_running_scenario_is_cut_and_later_ones_fail_unstarted(self):
         from types import SimpleNamespace
-        from twinlab import scenarios
+        from twinlab import registry, runner
         ran = []
 
         def slow(ctx):
@@ -429,22 +429,22 @@ class TimeBudgetTest(unittest.TestCase):
 
         def later(ctx):
             ran.append("later")
-        scenarios.GROUPS["t-budget"] = lambda lab: ["guest"]
-        mk = lambda name, fn: scenarios.Scenario(name, fn, "t-budget", False, 600, name, 1)
+        registry.GROUPS["t-budget"] = lambda lab: ["guest"]
+        mk = lambda name, fn: registry.Scenario(name, fn, "t-budget", False, 600, name, 1)
         lab = SimpleNamespace(guests={}, reset_storage=lambda: None)
         opts = SimpleNamespace(keep=False, deadline=time.monotonic() + 1)
         out = io.StringIO()  # run_all's PASS/FAIL lines: not the lab's own results
         with tempfile.TemporaryDirectory() as d, contextlib.redirect_stdout(out):
             t0 = time.monotonic()
-            results = scenarios.run_all(lab, [mk("slow", slow), mk("later", later)], opts, d)
+            results = runner.run_all(lab, [mk("slow", slow), mk("later", later)], opts, d)
         self.assertIn("FAIL later (not started)", out.getvalue())
         self.assertLess(time.monotonic() - t0, 10)
         self.assertEqual(ran, ["slow"])
         self.assertEqual([(r.name, r.passed) for r in results], [("slow", False), ("later", False)])
         self.assertIn("ScenarioTimeout", results[0].error)
         self.assertIn("time budget", results[1].error)
-        self.assertEqual(scenarios.capped(600, SimpleNamespace(deadline=None)), 600)
-        self.assertEqual(scenarios.capped(600, SimpleNamespace()), 600)
+        self.assertEqual(runner.capped(600, SimpleNamespace(deadline=None)), 600)
+        self.assertEqual(runner.capped(600, SimpleNamespace()), 600)
 
 
 class ReportTest(unittest.TestCase):

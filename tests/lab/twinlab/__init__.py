@@ -8,5 +8,8 @@ Modules:
   guest     one qemu guest: launch, control channel, fault injection, logs, cleanup by PID
   netrelay  host-side UDP hub between guests' NICs, with injectable partitions
   report    scenario results: readable text report and lab-report.json
-  scenarios the scenarios and the runner behind tests/lab/run
+  registry  the scenario registry (decorator, groups, lookup, cost); imports no lab module
+  runner    the run loop behind tests/lab/run; imports every scenario module
+  scenarios the storage and pair scenarios and the helpers the other scenario modules share
+  mpathwait waits on the multipath maps arrayA/arrayB
 """

@@ -12,9 +12,11 @@ import subprocess
 import time
 
 from .lab import wait_until
+from .mpathwait import wait_array_usable
+from .registry import scenario
 from .scenarios import (AGENT, AgentDriver, check_legs_identical, fresh_mirror, hold_open, labtool,
-                        need_agent, raid_status, read_digest, release, remove_maps, scenario,
-                        table_now, wait_array_usable, write_pattern, file_digest)
+                        need_agent, raid_status, read_digest, release, remove_maps, table_now,
+                        write_pattern, file_digest)
 
 RESYNC = "/usr/sbin/mirror-resync"
 STATUS = "/usr/sbin/twinarray-status"

@@ -7,8 +7,9 @@ forks it makes (the kernel's fork counter), as Pacemaker's executor would run it
 """
 import os
 
+from .registry import scenario
 from .scenarios import (AGENT, AgentDriver, fresh_mirror, labtool, need_agent, remove_maps,
-                        scenario, wipe_leg_fronts)
+                        wipe_leg_fronts)
 
 REPEAT = 7
 RA = "/usr/lib/ocf/resource.d/heartbeat"

@@ -28,6 +28,7 @@ import xml.etree.ElementTree as ET
 
 from .guest import LAB_DIR, GuestError
 from .lab import wait_until
+from .mpathwait import wait_storage
 from . import workload
 
 REPO = os.path.dirname(os.path.dirname(LAB_DIR))
@@ -45,6 +46,23 @@ TOKEN_MS = int(os.environ.get("TWINLAB_TOKEN_MS", "5000"))
 CONSENSUS_MS = int(TOKEN_MS * 1.2)
 SBD_WATCHDOG_S = int(os.environ.get("TWINLAB_SBD_WATCHDOG_S", "10"))
 SBD_MSGWAIT_S = 2 * SBD_WATCHDOG_S
+
+
+def recovery_times(g):
+    """Durations (s) of md recoveries from the kernel log: 'recovery of RAID array' .. 'done'."""
+    r = g.run(["dmesg"], timeout=30)
+    out, start = [], None
+    for line in r.out.splitlines():
+        try:
+            ts = float(line[1:line.index("]")])
+        except ValueError:
+            continue
+        if "recovery of RAID array" in line or "resync of RAID array" in line:
+            start = ts
+        elif start is not None and ("recovery done" in line or "resync done" in line):
+            out.append(round(ts - start, 3))
+            start = None
+    return out
 
 
 class ClusterError(AssertionError):
@@ -356,7 +374,6 @@ class Cluster:
         return sbd_dev
 
     def boot_nodes(self, names=("node1", "node2")):
-        from .scenarios import wait_storage
         gs = [self.lab.guest(n, i + 1, network=True) for i, n in enumerate(names)]
         for g in gs:
             if not g.running():
@@ -405,7 +422,6 @@ class Cluster:
         t1 = time.monotonic()
         n1.sh(INIT_STORAGE, MIRROR, MOUNT, pgsql_bin(), ORACLE_HOME, SERVICE_IP,
               os.path.join(REPO, "tests", "oracle-standin"), timeout=600, check=True)
-        from .cluster_scenarios import recovery_times
         full = recovery_times(n1)
         if full:
             self.t_bringup["full_sync_kernel_s"] = full[-1]
@@ -604,7 +620,6 @@ class Cluster:
     # ---------------------------------------------------------------- node life
     def rejoin(self, name, arrays_down=()):
         """Boot a node that is down (crashed or fenced) and start its cluster stack."""
-        from .scenarios import wait_storage
         g = self.node(name)
         if g.proc is not None and not g.running():
             g.stop()  # qemu exited (fenced: -no-reboot turns the reboot into an exit)

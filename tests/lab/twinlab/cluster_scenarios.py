@@ -14,12 +14,13 @@ import threading
 import time
 
 from .cluster import (GROUP_MEMBERS, MOUNT, PACEMAKER_LOG_COPY, Cluster, MIRROR, SERVICE_IP,
-                      bad_ops, logged_results, op_history, parse_interval_s)
+                      bad_ops, logged_results, op_history, parse_interval_s, recovery_times)
 from .guest import GuestError
 from .lab import wait_until
 from . import dmstatus
-from .scenarios import (GROUP_BOOT_TIMEOUT_S, GROUP_DIAGNOSIS, GROUPS, Failure, check_installed,
-                        host_image_digest, leg_written, scenario, wait_array_usable)
+from .mpathwait import wait_array_usable
+from .registry import Failure, register_group, scenario
+from .scenarios import check_installed, host_image_digest, leg_written
 from .workload import Client
 
 
@@ -31,9 +32,9 @@ def boot_cluster_group(lab):
     return lab.cluster.bring_up()
 
 
-GROUPS["cluster"] = boot_cluster_group
-GROUP_BOOT_TIMEOUT_S["cluster"] = 1800
-GROUP_DIAGNOSIS["cluster"] = lambda lab: lab.cluster.diagnosis()
+register_group("cluster", boot_cluster_group, boot_timeout_s=1800,
+               diagnosis=lambda lab: lab.cluster.diagnosis())
+
 INFINITY_COUNT = 1000000  # Pacemaker's score INFINITY, as crm_failcount prints it
 PGDATA = MOUNT + "/pgdata"
 
@@ -181,23 +182,6 @@ def fence_count(g_observer, victim):
 def wait_fenced(g_observer, victim, before, timeout):
     wait_until(lambda: fence_count(g_observer, victim)[0] > before, timeout, interval=2,
                what="%s fenced (fencing history seen from %s)" % (victim, g_observer.name))
-
-
-def recovery_times(g):
-    """Durations (s) of md recoveries from the kernel log: 'recovery of RAID array' .. 'done'."""
-    r = g.run(["dmesg"], timeout=30)
-    out, start = [], None
-    for line in r.out.splitlines():
-        try:
-            ts = float(line[1:line.index("]")])
-        except ValueError:
-            continue
-        if "recovery of RAID array" in line or "resync of RAID array" in line:
-            start = ts
-        elif start is not None and ("recovery done" in line or "resync done" in line):
-            out.append(round(ts - start, 3))
-            start = None
-    return out
 
 
 def postmaster_pid(g):

@@ -21,10 +21,12 @@ import time
 from . import dmstatus
 from .guest import GuestError
 from .lab import wait_until
-from .scenarios import (AGENT, META_SECTORS, MIB, AgentDriver, Skip, bitmap_dirty,
+from .mpathwait import wait_array_usable
+from .registry import Skip, scenario
+from .scenarios import (AGENT, META_SECTORS, MIB, AgentDriver, bitmap_dirty,
                         check_legs_identical, check_resync_writes, forced_full_resync,
                         fresh_mirror, labtool, leg_writes_during, need_agent, raid_status,
-                        remove_maps, scenario, table_now, wait_array_usable, wait_bitmap_clean)
+                        remove_maps, table_now, wait_bitmap_clean)
 
 MPATH = "/usr/lib/ocf/resource.d/twinarray/mpath"
 MPATH_REL = MPATH.lstrip("/")

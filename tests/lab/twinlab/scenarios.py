@@ -1,23 +1,20 @@
-"""Lab scenarios and the runner behind tests/lab/run.
+"""The single-guest storage scenarios (group "storage"), the two-guest lab self-check (group
+"pair") and the helpers the other scenario modules share: mirror drivers, leg measurements,
+image digests.
 
-A scenario is a function f(ctx) that asserts real behaviour in booted guests and records figures
-in ctx.figures (units in the names: _s, _ms, _mib).  Scenarios of the same group run one after the
-other in one booted guest set (boot once per group); each scenario leaves the guest as it found it
-(maps removed, paths back).  A scenario that fails gets its guest's logs saved and the guest
-rebooted (with fresh array images) before the next scenario, so scenarios stay independent.
+Registers its scenarios and both groups in registry.py; runner.py runs them.
 """
 import hashlib
 import struct
 import json
 import os
-import signal
 import time
-import traceback
 
 from . import dmstatus
 from .guest import LAB_DIR, GuestError
 from .lab import wait_until
-from .report import ScenarioResult
+from .mpathwait import wait_array_usable, wait_storage
+from .registry import Failure, Skip, register_group, scenario
 
 MIB = 1024 * 1024
 AGENT_REL = "usr/lib/ocf/resource.d/twinarray/mirror"
@@ -26,95 +23,7 @@ LABTOOL = os.path.join(LAB_DIR, "twinlab", "labtool.py")
 META_SECTORS = 8192  # 4 MiB carved from the front of each leg (agent's default layout)
 
 
-class Failure(AssertionError):
-    pass
-
-
-class Skip(Exception):
-    pass
-
-
-class ScenarioTimeout(Exception):
-    pass
-
-
-class Scenario:
-    def __init__(self, name, fn, group, default, timeout, doc, cost_s):
-        self.name, self.fn, self.group, self.default, self.timeout, self.doc = \
-            name, fn, group, default, timeout, doc
-        self.cost_s = cost_s
-
-
-SCENARIOS = []
-
-
-def scenario(name, group="storage", default=True, timeout=600, cost_s=60):
-    """Registers fn(ctx) as a scenario. cost_s: its usual duration alone on the CI machine (a
-    hint for sharing scenarios among labs, never asserted)."""
-    def deco(fn):
-        SCENARIOS.append(Scenario(name, fn, group, default, timeout,
-                                  (fn.__doc__ or "").strip().splitlines()[0], cost_s))
-        return fn
-    return deco
-
-
-def share_out(chosen, n):
-    """chosen dealt to n lists of about equal total cost_s (longest first, each to the least
-    loaded list), each list in the order of chosen."""
-    loads = [[0, []] for _ in range(n)]
-    for s in sorted(chosen, key=lambda s: -s.cost_s):
-        least = min(loads, key=lambda l: l[0])
-        least[0] += s.cost_s
-        least[1].append(s)
-    order = {s.name: i for i, s in enumerate(chosen)}
-    return [sorted(l[1], key=lambda s: order[s.name]) for l in loads]
-
-
-class Ctx:
-    def __init__(self, lab, guests, opts, logdir=None):
-        self.logdir = logdir
-        self.lab = lab
-        self.guests = guests
-        self.g = guests[0]
-        self.opts = opts
-        self.figures = {}
-        self.notes = []
-
-    def check(self, cond, msg):
-        if not cond:
-            self.snapshot()
-            raise Failure(msg)
-
-    def snapshot(self):
-        """Guest state at the moment of a failure (before the scenario's clean-up changes it)."""
-        if not self.logdir:
-            return
-        for g in self.guests:
-            try:
-                g.collect_logs(os.path.join(self.logdir, "at-failure"))
-            except Exception as e:
-                print("       .. no snapshot of %s: %s" % (g.name, e))
-
-    def note(self, msg):
-        self.notes.append(msg)
-        print("       .. " + msg, flush=True)
-
-
 # ---------------------------------------------------------------- groups (boot once per group)
-
-def wait_storage(g, timeout=120):
-    """Both multipath maps present with two active paths each."""
-    def ready():
-        for alias in ("arrayA", "arrayB"):
-            r = g.run(["dmsetup", "status", alias], timeout=20)
-            if r.rc != 0:
-                return False
-            paths = dmstatus.mpath_paths(r.out)
-            if len(paths) != 2 or any(st != "A" for _, st in paths):
-                return False
-        return True
-    wait_until(ready, timeout, interval=1, what="multipath maps arrayA/arrayB with 2 active paths")
-
 
 def boot_storage_group(lab):
     """One guest, both arrays over two paths each, SBD disk; no network."""
@@ -139,13 +48,8 @@ def boot_pair_group(lab):
     return gs
 
 
-GROUPS = {"storage": boot_storage_group, "pair": boot_pair_group}
-# How long a group's boot may take (s), on its own alarm: a scenario's timeout starts after it, so
-# the fresh boot that follows a failed scenario does not eat the next scenario's time.
-GROUP_BOOT_TIMEOUT_S = {"storage": 600, "pair": 900}
-# What to print when a scenario of the group fails, before its guests are stopped: fn(lab) ->
-# list of lines. CI keeps only the printed output, so this is what explains a failure there.
-GROUP_DIAGNOSIS = {}
+register_group("storage", boot_storage_group, boot_timeout_s=600)
+register_group("pair", boot_pair_group, boot_timeout_s=900)
 
 
 # ---------------------------------------------------------------- helpers
@@ -165,19 +69,6 @@ def raid_status(g, name):
     if r.rc != 0:
         return None
     return dmstatus.RaidStatus(r.out.strip())
-
-
-def wait_array_usable(g, alias, timeout=90):
-    def ok():
-        r = g.run(["dmsetup", "status", alias], timeout=20)
-        if r.rc != 0:
-            return False
-        paths = dmstatus.mpath_paths(r.out)
-        if len(paths) < 2 or any(st != "A" for _, st in paths):
-            return False
-        return g.run(["dd", "if=/dev/mapper/" + alias, "of=/dev/null", "bs=4096", "count=1",
-                      "iflag=direct"], timeout=30).rc == 0
-    wait_until(ok, timeout, interval=0.5, what="%s back with 2 active paths" % alias)
 
 
 def leg_written(g, mirror, leg):
@@ -892,133 +783,3 @@ def sc_pair(ctx):
     ctx.figures["hub_dropped_frames"] = hub.dropped
 
 
-# ---------------------------------------------------------------- runner
-
-def select(names):
-    if not names:
-        return [s for s in SCENARIOS if s.default]
-    byname = {s.name: s for s in SCENARIOS}
-    unknown = [n for n in names if n not in byname]
-    if unknown:
-        raise SystemExit("unknown scenario(s): %s (see --list)" % ", ".join(unknown))
-    return [byname[n] for n in names]
-
-
-def _alarm(signum, frame):
-    raise ScenarioTimeout("scenario timed out")
-
-
-def _print_diagnosis(lab, group, dest):
-    """Print the group's diagnosis of a failed scenario and keep it in dest/diagnosis.txt."""
-    fn = GROUP_DIAGNOSIS.get(group)
-    if fn is None:
-        return
-    try:
-        lines = fn(lab)
-    except Exception as e:
-        lines = ["diagnosis failed: %s: %s" % (type(e).__name__, e)]
-    os.makedirs(dest, exist_ok=True)
-    with open(os.path.join(dest, "diagnosis.txt"), "w") as f:
-        f.write("\n".join(lines) + "\n")
-    for line in lines:
-        print("       ?? " + line, flush=True)
-
-
-def budget_left(opts):
-    """Seconds left of the lab's time budget (opts.deadline, a time.monotonic() value), or
-    None without one."""
-    deadline = getattr(opts, "deadline", None)
-    return None if deadline is None else deadline - time.monotonic()
-
-
-def capped(timeout_s, opts):
-    """A scenario's alarm: its own timeout, cut to what is left of the time budget."""
-    left = budget_left(opts)
-    return timeout_s if left is None else max(1, min(timeout_s, int(left)))
-
-
-def run_all(lab, chosen, opts, results_dir):
-    """Runs `chosen` in order, one group boot per run of scenarios of the same group. With a
-    time budget (opts.deadline), no scenario starts once it is spent and a running one is cut at
-    it: each fails with the reason, so that a run over budget still ends with its report."""
-    results = []
-    i = 0
-    while i < len(chosen):
-        group = chosen[i].group
-        batch = []
-        while i < len(chosen) and chosen[i].group == group:
-            batch.append(chosen[i])
-            i += 1
-        guests = None
-        for sc in batch:
-            print("---- %s: %s" % (sc.name, sc.doc), flush=True)
-            t0 = time.monotonic()
-            left = budget_left(opts)
-            if left is not None and left <= 0:
-                res = ScenarioResult(sc.name, False, {}, error="not run: the lab's time budget "
-                                     "(--time-budget-s) ran out before it could start")
-                print("%s %s (not started)" % (res.status, sc.name), flush=True)
-                print("       .. " + res.error, flush=True)
-                results.append(res)
-                continue
-            res = None
-            ctx = None
-            old = signal.signal(signal.SIGALRM, _alarm)
-            try:
-                if guests is None:
-                    signal.alarm(capped(GROUP_BOOT_TIMEOUT_S.get(group, sc.timeout), opts))
-                    for g in lab.guests.values():
-                        g.stop()
-                    lab.reset_storage()
-                    t_boot = time.monotonic()
-                    guests = GROUPS[group](lab)
-                    print("       .. group %s booted in %.1f s" % (group, time.monotonic() - t_boot),
-                          flush=True)
-                signal.alarm(capped(sc.timeout, opts))
-                ctx = Ctx(lab, guests, opts, logdir=os.path.join(results_dir, sc.name))
-                sc.fn(ctx)
-                res = ScenarioResult(sc.name, True, ctx.figures, notes=ctx.notes)
-            except Skip as e:
-                res = ScenarioResult(sc.name, False, ctx.figures if ctx else {}, skipped=str(e))
-            except KeyboardInterrupt:
-                raise
-            except Exception as e:
-                msg = "%s: %s" % (type(e).__name__, e)
-                if not isinstance(e, (Failure, ScenarioTimeout)):
-                    msg += "\n" + traceback.format_exc(limit=6)
-                res = ScenarioResult(sc.name, False, ctx.figures if ctx else {}, error=msg,
-                                     notes=ctx.notes if ctx else [])
-            finally:
-                signal.alarm(0)
-                signal.signal(signal.SIGALRM, old)
-            res.seconds = time.monotonic() - t0
-            if not res.passed and not res.skipped or opts.keep:
-                dest = os.path.join(results_dir, sc.name)
-                for g in lab.guests.values():
-                    try:
-                        g.collect_logs(dest)
-                    except Exception as e:
-                        print("       .. could not collect logs of %s: %s" % (g.name, e))
-                res.logs = dest
-            if not res.passed and not res.skipped:
-                _print_diagnosis(lab, group, os.path.join(results_dir, sc.name))
-                for g in lab.guests.values():
-                    g.stop()
-                guests = None  # next scenario of the group gets a fresh boot
-            print("%s %s (%.1f s)" % (res.status, sc.name, res.seconds), flush=True)
-            if res.error:
-                print("       .. " + res.error.replace("\n", "\n       .. "), flush=True)
-            results.append(res)
-        for g in lab.guests.values():
-            g.stop()
-    return results
-
-
-# the stale-leg override with a cluster record, and the on-call story with the admin helpers
-from . import admin_scenarios  # noqa: E402,F401
-# benchmarks (bench/README.md): figures only, nothing asserted about time
-from . import bench_scenarios  # noqa: E402,F401
-# ocf:twinarray:mpath: path loss, array loss, monitor benchmark (issue 4)
-from . import mpath_scenarios  # noqa: E402,F401
-# the two-node cluster and its fault matrix (group "cluster"), last: one group boot for all of it
-from . import cluster_scenarios  # noqa: E402,F401
