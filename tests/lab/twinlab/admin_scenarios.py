@@ -11,12 +11,12 @@ import shlex
 import subprocess
 import time
 
-from .lab import wait_until
 from .mpathwait import wait_array_usable
 from .registry import scenario
-from .scenarios import (AGENT, AgentDriver, check_legs_identical, fresh_mirror, hold_open, labtool,
-                        need_agent, raid_status, read_digest, release, remove_maps, table_now,
-                        write_pattern, file_digest)
+from .scenarios import (AGENT, AgentDriver, check_legs_identical, fresh_mirror, labtool, need_agent,
+                        only_stale_leg_b, raid_status, read_digest, table_now, write_pattern,
+                        file_digest)
+from .storagefixture import StorageFixture
 
 RESYNC = "/usr/sbin/mirror-resync"
 STATUS = "/usr/sbin/twinarray-status"
@@ -130,23 +130,27 @@ def clear_runtime_cache(ctx):
     ctx.g.run(["rm", "-rf", "/run/twinarray"])
 
 
+def recorded_mirror(ctx):
+    """The mirror agent with its cluster record in a fresh CIB file (setup_cib); skips without
+    the agent."""
+    need_agent(ctx)
+    setup_cib(ctx)
+    return RecordedDriver(ctx.g)
+
+
 @scenario("mirror-override", cost_s=60, timeout=900)
 def sc_mirror_override(ctx):
     """Stale-leg guard with a cluster record: start refuses the stale leg; mirror-resync
     force-current refuses without --yes, then overrides deliberately; start follows it."""
-    need_agent(ctx)
+    drv = recorded_mirror(ctx)
     g = ctx.g
-    setup_cib(ctx)
-    drv = RecordedDriver(g)
-    holder, files = None, []
-    try:
+    with StorageFixture(g, drv) as fx:
         fresh_mirror(ctx, drv)
         ctx.check(drv.monitor() == 0, "monitor after sync is not 0")
         ctx.check(record(ctx) == "a,b", "record after sync is %r, not a,b" % record(ctx))
         # Array B fails; the monitor records that only A is current; data lands on A only.
         g.array_down("B")
-        path, _ = write_pattern(ctx, drv.name, "override.bin", 8, 300)
-        files.append(path)
+        path = fx.delete_at_exit(write_pattern(ctx, drv.name, "override.bin", 8, 300)[0])
         ctx.check(drv.monitor() == 190, "monitor with B down is not 190")
         ctx.check(record(ctx) == "a", "record with B failed is %r, not a" % record(ctx))
         r = helper(ctx, [STATUS])
@@ -154,13 +158,7 @@ def sc_mirror_override(ctx):
         ctx.check(drv.stop() == 0, "stop with B down failed")
         ctx.check(record(ctx) == "a", "stop changed the record to %r" % record(ctx))
         # Only the stale leg B comes back: the guard refuses, naming the override.
-        holder = hold_open(g, "/dev/mapper/arrayA")
-        g.array_down("A")
-        g.array_up("B")
-        wait_array_usable(g, "arrayB")
-        wait_until(lambda: g.run(["dd", "if=/dev/mapper/arrayA", "of=/dev/null", "bs=4096",
-                                  "count=1", "iflag=direct"], timeout=60).rc != 0,
-                   60, interval=1, what="array A unreadable")
+        holder = only_stale_leg_b(g, fx)
         r = drv.action("start")
         ctx.check(r.rc == 1, "start from the stale leg B returned %s, not 1" % r.rc)
         ctx.check("the cluster records only leg A as current" in r.out,
@@ -189,8 +187,7 @@ def sc_mirror_override(ctx):
         # the admin chose B's data, and the writes made while B was away are gone, on both legs.
         g.array_up("A")
         wait_array_usable(g, "arrayA")
-        release(g, holder)
-        holder = None
+        fx.release(holder)
         r = labtool(g, ["resync", "--dm", drv.name, "--", AGENT, "monitor"], env=drv.env())
         ctx.check(r["_rc"] == 0, "not in sync after A returned: %s" % r)
         ctx.figures["rebuild_from_b_s"] = r["resync_s"]
@@ -206,35 +203,20 @@ def sc_mirror_override(ctx):
         length = int(table_now(g, drv.name).split()[1])
         ctx.check(drv.stop() == 0, "final stop failed")
         check_legs_identical(ctx, length, "after the rebuild from B")
-    finally:
-        if holder:
-            release(g, holder)
-        g.restore_paths()
-        try:
-            drv.stop()
-        except Exception:
-            pass
-        remove_maps(g, drv.name)
-        for p in files:
-            os.unlink(p)
 
 
 @scenario("admin-story", cost_s=109, timeout=900)
 def sc_admin_story(ctx):
     """On-call story: array B lost -> twinarray-status "data protected: no"; B back ->
     mirror-resync resync --wait; verify --wait reports 0 mismatches; throttle changes the table."""
-    need_agent(ctx)
+    drv = recorded_mirror(ctx)
     g = ctx.g
-    setup_cib(ctx)
-    drv = RecordedDriver(g)
-    files = []
-    try:
+    with StorageFixture(g, drv) as fx:
         fresh_mirror(ctx, drv)
         r = helper(ctx, [STATUS])
         ctx.check("data protected: yes" in r.out, "in sync but not protected: %r" % r.out[-300:])
         g.array_down("B")
-        path, _ = write_pattern(ctx, drv.name, "story.bin", 16, 400)
-        files.append(path)
+        path = fx.delete_at_exit(write_pattern(ctx, drv.name, "story.bin", 16, 400)[0])
         ctx.check(drv.monitor() == 190, "monitor with B down is not 190")
         r = helper(ctx, [STATUS])
         ctx.check("data protected: no — running on array A only" in r.out,
@@ -258,31 +240,18 @@ def sc_admin_story(ctx):
                   "throttle did not change the live table")
         ctx.check(read_digest(g, "/dev/mapper/" + drv.name, 400, 16) == file_digest(path),
                   "data written while B was out is wrong")
-    finally:
-        g.restore_paths()
-        try:
-            drv.stop()
-        except Exception:
-            pass
-        remove_maps(g, drv.name)
-        for p in files:
-            os.unlink(p)
 
 
 @scenario("mirror-replace", cost_s=95, timeout=900)
 def sc_mirror_replace(ctx):
     """Array B replaced by a blank LUN: mirror-resync replace rebuilds it in full from leg A
     only (after confirmation), and the legs end byte-identical."""
-    need_agent(ctx)
+    drv = recorded_mirror(ctx)
     g = ctx.g
-    setup_cib(ctx)
-    drv = RecordedDriver(g)
-    files = []
-    try:
+    with StorageFixture(g, drv) as fx:
         fresh_mirror(ctx, drv)
         g.array_down("B")
-        path, _ = write_pattern(ctx, drv.name, "replace.bin", 16, 500)
-        files.append(path)
+        path = fx.delete_at_exit(write_pattern(ctx, drv.name, "replace.bin", 16, 500)[0])
         ctx.check(drv.monitor() == 190, "monitor with B down is not 190")
         # The old array B is gone for good: a new, blank LUN appears under the same name.
         b = ctx.lab.layout.arrays["B"]
@@ -308,12 +277,3 @@ def sc_mirror_replace(ctx):
         length = int(table_now(g, drv.name).split()[1])
         ctx.check(drv.stop() == 0, "final stop failed")
         check_legs_identical(ctx, length, "after replace")
-    finally:
-        g.restore_paths()
-        try:
-            drv.stop()
-        except Exception:
-            pass
-        remove_maps(g, drv.name)
-        for p in files:
-            os.unlink(p)

@@ -8,8 +8,8 @@ forks it makes (the kernel's fork counter), as Pacemaker's executor would run it
 import os
 
 from .registry import scenario
-from .scenarios import (AGENT, AgentDriver, fresh_mirror, labtool, need_agent, remove_maps,
-                        wipe_leg_fronts)
+from .scenarios import AGENT, AgentDriver, fresh_mirror, labtool, need_agent, wipe_leg_fronts
+from .storagefixture import StorageFixture, remove_maps
 
 REPEAT = 7
 RA = "/usr/lib/ocf/resource.d/heartbeat"
@@ -45,7 +45,12 @@ def sc_bench_monitor(ctx):
             ctx.check(False, "%s is not installed (tests/lab/setup installs mdadm and lvm2)" % tool)
     figures = ctx.figures
     drv = AgentDriver(g)
-    try:
+    with StorageFixture(g, drv) as fx:
+        fx.at_exit_first(lambda: g.run(
+            ["sh", "-c", "vgchange -an %s; vgremove -ff -y %s; pvremove -ff -y %s; "
+             "mdadm --stop %s; mdadm --zero-superblock %s" % (
+                 VG, VG, " ".join(LEGS), MD_DEV, " ".join(LEGS))], timeout=180))
+        fx.at_exit_last(lambda: wipe_leg_fronts(g))
         # ocf:twinarray:mirror, in sync, steady state (the record's cache warm, as in a cluster).
         fresh_mirror(ctx, drv)
         ctx.check(drv.monitor() == 0, "mirror monitor is not 0")
@@ -81,16 +86,6 @@ def sc_bench_monitor(ctx):
         lvm_cost = cost(ctx, [RA + "/LVM-activate", "monitor"],
                         ocf_env(vgname=VG, lvname=LV, vg_access_mode="system_id"),
                         "resource-agents LVM-activate")
-    finally:
-        g.run(["sh", "-c", "vgchange -an %s; vgremove -ff -y %s; pvremove -ff -y %s; "
-               "mdadm --stop %s; mdadm --zero-superblock %s" % (
-                   VG, VG, " ".join(LEGS), MD_DEV, " ".join(LEGS))], timeout=180)
-        try:
-            drv.stop()
-        except Exception:
-            pass
-        remove_maps(g, drv.name)
-        wipe_leg_fronts(g)
 
     figures["mirror_monitor_ms"] = mine["median_ms"]
     figures["mirror_monitor_forks"] = mine["forks_min"]

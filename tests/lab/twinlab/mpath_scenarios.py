@@ -19,14 +19,14 @@ import threading
 import time
 
 from . import dmstatus
-from .guest import GuestError
 from .lab import wait_until
 from .mpathwait import wait_array_usable
 from .registry import Skip, scenario
 from .scenarios import (AGENT, META_SECTORS, MIB, AgentDriver, bitmap_dirty,
                         check_legs_identical, check_resync_writes, forced_full_resync,
                         fresh_mirror, labtool, leg_writes_during, need_agent, raid_status,
-                        remove_maps, table_now, wait_bitmap_clean)
+                        table_now, wait_bitmap_clean)
+from .storagefixture import StorageFixture
 
 MPATH = "/usr/lib/ocf/resource.d/twinarray/mpath"
 MPATH_REL = MPATH.lstrip("/")
@@ -272,8 +272,8 @@ def sc_mpath_path_loss(ctx):
     f = ctx.figures
     prepare(ctx)
     agent = MpathAgent(g)
-    writer = None
-    try:
+    with StorageFixture(g) as fx:
+        fx.at_exit_last(lambda: agent.action("stop", quiet=True))
         ctx.check(agent.action("validate-all").rc == 0, "validate-all failed")
         ctx.check(agent.monitor().rc == 7, "monitor before start is not 7 (not running)")
         ctx.check(agent.action("start").rc == 0, "start failed")
@@ -282,6 +282,7 @@ def sc_mpath_path_loss(ctx):
         ctx.check(attr_updates(ctx) == ["2"], "attribute published at start: %s (want ['2'])"
                   % attr_updates(ctx))
         writer = Writer(ctx, "/dev/mapper/arrayA", offset_mib=64, span_mib=16)
+        fx.at_exit_first(writer.kill)
 
         t0 = time.monotonic()
         g.path_down("dA0")
@@ -321,11 +322,6 @@ def sc_mpath_path_loss(ctx):
         bad = writer.check_image(ctx.lab.layout.arrays["A"].image, 0)
         ctx.check(not bad, "chunks not holding their last write on array A: %s" % bad[:10])
         f["writes_verified"] = True
-    finally:
-        if writer:
-            writer.kill()
-        g.restore_paths()
-        agent.action("stop", quiet=True)
 
 
 # ---------------------------------------------------------------- array loss
@@ -341,9 +337,9 @@ def sc_mpath_array_loss(ctx):
     prepare(ctx)
     agent = MpathAgent(g)
     drv = AgentDriver(g)
-    writer = None
     a, b = ctx.lab.layout.arrays["A"], ctx.lab.layout.arrays["B"]
-    try:
+    with StorageFixture(g, drv) as fx:
+        fx.at_exit_last(lambda: agent.action("stop", quiet=True))
         ctx.check(agent.action("start").rc == 0, "mpath start failed")
         ctx.check(agent.monitor().rc == 0, "mpath monitor with every path up is not 0")
         fresh_mirror(ctx, drv)
@@ -352,6 +348,7 @@ def sc_mpath_array_loss(ctx):
         f["mirror_mib"] = length * 512 // MIB
         wait_bitmap_clean(ctx, a.image)
         writer = Writer(ctx, "/dev/mapper/" + drv.name, offset_mib=256, span_mib=32)
+        fx.at_exit_first(writer.kill)
         f["writer_window_mib"] = 32
 
         # array B vanishes: a read on its map right away shows when the map fails I/O
@@ -452,16 +449,6 @@ def sc_mpath_array_loss(ctx):
             ctx.check(not bad, "chunks not holding their last write on leg %s: %s"
                       % (arr.tag, bad[:10]))
         f["legs_identical"] = True
-    finally:
-        if writer:
-            writer.kill()
-        g.restore_paths()
-        try:
-            drv.stop()
-        except GuestError:
-            pass
-        remove_maps(g, drv.name)
-        agent.action("stop", quiet=True)
 
 
 # ---------------------------------------------------------------- benchmark
@@ -479,7 +466,8 @@ def sc_bench_mpath(ctx):
     prepare(ctx)
     agent = MpathAgent(g)
     ctx.check(os.path.exists(SHELL_MONITOR), "%s missing" % SHELL_MONITOR)
-    try:
+    with StorageFixture(g) as fx:
+        fx.at_exit_last(lambda: agent.action("stop", quiet=True))
         ctx.check(agent.action("start").rc == 0, "mpath start failed")
         ctx.check(agent.monitor().rc == 0, "mpath monitor is not 0")
         argv, env = agent.monitor_argv_env()
@@ -509,9 +497,6 @@ def sc_bench_mpath(ctx):
         wait_array_usable(g, "arrayA")
         wait_until(lambda: agent.monitor(quiet=True).rc == 0, 60, interval=0.2,
                    what="mpath monitor 0 with the path back")
-    finally:
-        g.restore_paths()
-        agent.action("stop", quiet=True)
     f["mpath_monitor_ms"] = mine["median_ms"]
     f["mpath_monitor_forks"] = mine["forks_min"]
     f["shell_ll_monitor_ms"] = ll["median_ms"]

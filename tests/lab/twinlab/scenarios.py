@@ -11,10 +11,11 @@ import os
 import time
 
 from . import dmstatus
-from .guest import LAB_DIR, GuestError
+from .guest import LAB_DIR
 from .lab import wait_until
 from .mpathwait import wait_array_usable, wait_storage
 from .registry import Failure, Skip, register_group, scenario
+from .storagefixture import StorageFixture, remove_maps
 
 MIB = 1024 * 1024
 AGENT_REL = "usr/lib/ocf/resource.d/twinarray/mirror"
@@ -86,13 +87,6 @@ def wipe_leg_fronts(g):
     for alias in ("arrayA", "arrayB"):
         g.run(["dd", "if=/dev/zero", "of=/dev/mapper/" + alias, "bs=1M", "count=4", "oflag=direct"],
               timeout=60, check=True)
-
-
-def remove_maps(g, name):
-    """Remove leftover maps of a mirror called `name` (raid map first, then its linear legs)."""
-    g.sh('for m in "$1" "$1-rimage_a" "$1-rmeta_a" "$1-rimage_b" "$1-rmeta_b"; do '
-         'dmsetup info "$m" >/dev/null 2>&1 && dmsetup remove --retry "$m"; done; true', name,
-         timeout=60)
 
 
 def host_image_digest(path, offset, length):
@@ -258,10 +252,10 @@ def sc_boot(ctx):
 def sc_path_loss(ctx):
     """One path of array A removed under O_DIRECT writes: no I/O error; path back -> 2 active paths."""
     g = ctx.g
-    data = os.path.join(g.share, "path-loss.bin")
-    with open(data, "wb") as f:
-        f.write(os.urandom(16 * MIB))
-    try:
+    with StorageFixture(g) as fx:
+        data = fx.delete_at_exit(os.path.join(g.share, "path-loss.bin"))
+        with open(data, "wb") as f:
+            f.write(os.urandom(16 * MIB))
         g.path_down("dA0")
 
         def one_active():
@@ -282,9 +276,6 @@ def sc_path_loss(ctx):
         got = g.run(["sh", "-c", "dd if=/dev/mapper/arrayA bs=1M skip=64 count=16 iflag=direct "
                      "2>/dev/null | sha256sum"], check=True).out.split()[0]
         ctx.check(got == file_digest(data), "data read back through multipath differs")
-    finally:
-        g.restore_paths()
-        os.unlink(data)
 
 
 def bitmap_dirty(image):
@@ -328,15 +319,13 @@ def diff_resync(ctx, driver, size_written_mib=32, offset_mib=256):
     f = ctx.figures
     f["array_mib"] = ctx.lab.layout.arrays["A"].size // MIB
     f["written_mib"] = size_written_mib
-    data = os.path.join(g.share, "diff-resync.bin")
-    with open(data, "wb") as fh:
-        fh.write(os.urandom(size_written_mib * MIB))
-    started = False
-    try:
+    with StorageFixture(g, driver) as fx:
+        data = fx.delete_at_exit(os.path.join(g.share, "diff-resync.bin"))
+        with open(data, "wb") as fh:
+            fh.write(os.urandom(size_written_mib * MIB))
         ctx.check(driver.validate() == 0, "validate-all failed")
         # 1. create the mirror from leg A (initial full sync A -> B)
         ctx.check(driver.start("a") == 0, "start failed")
-        started = True
         env = driver.env() if driver.kind == "agent" else None
         r = labtool(g, ["resync", "--dm", name], env=env)
         ctx.check(r["_rc"] == 0, "initial sync did not complete: %s" % r)
@@ -385,7 +374,6 @@ def diff_resync(ctx, driver, size_written_mib=32, offset_mib=256):
 
         # 5. stop; legs byte-identical (checked on the host, on the image files themselves)
         ctx.check(driver.stop() == 0, "stop failed")
-        started = False
         ctx.check(driver.monitor() == 7, "monitor after stop is not 7")
         left = g.run(["dmsetup", "ls"]).out
         ctx.check(name not in left, "maps left after stop: %s" % left)
@@ -397,18 +385,6 @@ def diff_resync(ctx, driver, size_written_mib=32, offset_mib=256):
                                     size_written_mib * MIB)
             ctx.check(got == want, "written data not on leg %s" % arr.tag)
         f["legs_identical"] = True
-    finally:
-        g.restore_paths()
-        if started:
-            try:
-                driver.stop()
-            except GuestError:
-                pass
-        try:
-            remove_maps(g, name)
-        except GuestError:
-            pass
-        os.unlink(data)
 
 
 def leg_writes_during(g, mirror, leg, action):
@@ -478,14 +454,18 @@ def need_agent(ctx):
     ctx.check(ctx.g.run(["test", "-x", AGENT]).rc == 0, "agent not installed in the guest")
 
 
-def hold_open(g, dev):
-    """A guest process holding `dev` open (as a mounted filesystem would); returns its PID."""
-    r = g.sh('sleep 3600 < "$1" > /dev/null 2>&1 & echo $!', dev, check=True)
-    return int(r.out.split()[-1])
-
-
-def release(g, pid):
-    g.run(["kill", str(pid)])
+def only_stale_leg_b(g, fx):
+    """Array A lost and array B back, so that only the stale leg B is readable. A's map is held
+    open first (by fx.hold_open), so that it stays, without paths, like a SAN LUN behind a held
+    map. Returns the holder's PID, for fx.release once A is back."""
+    holder = fx.hold_open("/dev/mapper/arrayA")
+    g.array_down("A")
+    g.array_up("B")
+    wait_array_usable(g, "arrayB")
+    wait_until(lambda: g.run(["dd", "if=/dev/mapper/arrayA", "of=/dev/null", "bs=4096",
+                              "count=1", "iflag=direct"], timeout=60).rc != 0,
+               60, interval=1, what="array A unreadable")
+    return holder
 
 
 def write_pattern(ctx, name, fname, mib, offset_mib):
@@ -522,8 +502,7 @@ def sc_mirror_lifecycle(ctx):
     drv = AgentDriver(g)
     remove_maps(g, drv.name)
     wipe_leg_fronts(g)
-    files, holder = [], None
-    try:
+    with StorageFixture(g, drv) as fx:
         r = drv.action("start")  # blank legs, initial_source=none: must refuse, create nothing
         ctx.check(r.rc not in (0, 7), "start on blank legs without initial_source succeeded (rc %s)" % r.rc)
         ctx.check(drv.name not in g.run(["dmsetup", "ls"]).out, "maps left after refused start")
@@ -545,16 +524,14 @@ def sc_mirror_lifecycle(ctx):
         c = labtool(g, ["exec-cost", "--repeat", "5", "--", "true"])
         ctx.figures["exec_true_ms"] = c["median_ms"]  # the floor: exec of /bin/true under TCG
         path, _ = write_pattern(ctx, drv.name, "life.bin", 8, 100)
-        files.append(path)
-        want = file_digest(path)
-        holder = hold_open(g, "/dev/mapper/" + drv.name)
+        want = file_digest(fx.delete_at_exit(path))
+        holder = fx.hold_open("/dev/mapper/" + drv.name)
         t0 = time.monotonic()
         r = drv.action("stop")
         ctx.check(r.rc != 0, "stop reported success while the mirror is held open")
         ctx.check(raid_status(g, drv.name) is not None, "map gone although stop failed")
         ctx.figures["busy_stop_s"] = round(time.monotonic() - t0, 2)
-        release(g, holder)
-        holder = None
+        fx.release(holder)
         t0 = time.monotonic()
         ctx.check(drv.stop() == 0, "stop failed")
         ctx.figures["stop_s"] = round(time.monotonic() - t0, 2)
@@ -572,13 +549,6 @@ def sc_mirror_lifecycle(ctx):
             ctx.check(read_digest(g, "/dev/mapper/" + drv.name, 100, 8) == want,
                       "data written before stop is not there after restart %d" % cycle)
             ctx.check(drv.stop() == 0, "stop after restart %d failed" % cycle)
-    finally:
-        if holder:
-            release(g, holder)
-        drv.stop()
-        remove_maps(g, drv.name)
-        for p in files:
-            os.unlink(p)
 
 
 @scenario("mirror-stale-leg", cost_s=38, timeout=900)
@@ -587,25 +557,17 @@ def sc_mirror_stale_leg(ctx):
     need_agent(ctx)
     g = ctx.g
     drv = AgentDriver(g)
-    files, holder = [], None
-    try:
+    with StorageFixture(g, drv) as fx:
         fresh_mirror(ctx, drv)
         ctx.check(drv.monitor() == 0, "monitor after sync is not 0")
         # leg B fails; data P lands on leg A only; the mirror is stopped with B still gone
         g.array_down("B")
         path, _ = write_pattern(ctx, drv.name, "stale.bin", 8, 200)
-        files.append(path)
-        want = file_digest(path)
+        want = file_digest(fx.delete_at_exit(path))
         ctx.check(drv.monitor() == 190, "monitor with B down is not 190")
         ctx.check(drv.stop() == 0, "stop with B down failed")
         # now only the stale leg B is reachable: start must refuse (it would roll back)
-        holder = hold_open(g, "/dev/mapper/arrayA")  # keeps the map (without paths) like a SAN LUN
-        g.array_down("A")
-        g.array_up("B")
-        wait_array_usable(g, "arrayB")
-        wait_until(lambda: g.run(["dd", "if=/dev/mapper/arrayA", "of=/dev/null", "bs=4096",
-                                  "count=1", "iflag=direct"], timeout=60).rc != 0,
-                   60, interval=1, what="array A unreadable")
+        holder = only_stale_leg_b(g, fx)
         r = drv.action("start")
         ctx.check(r.rc != 0, "start from the stale leg B alone succeeded")
         ctx.check(raid_status(g, drv.name) is None, "a raid map exists after the refused start")
@@ -617,8 +579,7 @@ def sc_mirror_stale_leg(ctx):
         # array A returns: start uses A (fresher), B is brought up to date, nothing rolled back
         g.array_up("A")
         wait_array_usable(g, "arrayA")
-        release(g, holder)
-        holder = None
+        fx.release(holder)
         ctx.check(drv.action("start").rc == 0, "start with both legs back failed")
         r = labtool(g, ["resync", "--dm", drv.name, "--", AGENT, "monitor"], env=drv.env())
         ctx.check(r["_rc"] == 0, "not in sync after both legs returned: %s" % r)
@@ -630,17 +591,6 @@ def sc_mirror_stale_leg(ctx):
         length = int(table.split()[1])
         ctx.check(drv.stop() == 0, "final stop failed")
         check_legs_identical(ctx, length, "after catch-up")
-    finally:
-        if holder:
-            release(g, holder)
-        g.restore_paths()
-        try:
-            drv.stop()
-        except GuestError:
-            pass
-        remove_maps(g, drv.name)
-        for p in files:
-            os.unlink(p)
 
 
 def check_legs_identical(ctx, length_sectors, what):
