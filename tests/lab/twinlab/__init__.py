@@ -11,5 +11,5 @@ Modules:
   registry  the scenario registry (decorator, groups, lookup, cost); imports no lab module
   runner    the run loop behind tests/lab/run; imports every scenario module
   scenarios the storage and pair scenarios and the helpers the other scenario modules share
-  mpathwait waits on the multipath maps arrayA/arrayB
+  dmquery   a guest's dm maps, parsed by dmstatus: multipath waits, dm-raid status
 """

@@ -11,11 +11,10 @@ import shlex
 import subprocess
 import time
 
-from .mpathwait import wait_array_usable
+from .dmquery import raid_status, wait_array_usable
 from .registry import scenario
 from .scenarios import (AGENT, AgentDriver, check_legs_identical, fresh_mirror, labtool, need_agent,
-                        only_stale_leg_b, raid_status, read_digest, table_now, write_pattern,
-                        file_digest)
+                        only_stale_leg_b, read_digest, table_now, write_pattern, file_digest)
 from .storagefixture import StorageFixture
 
 RESYNC = "/usr/sbin/mirror-resync"

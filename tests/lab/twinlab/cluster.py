@@ -28,7 +28,7 @@ import xml.etree.ElementTree as ET
 
 from .guest import LAB_DIR, GuestError
 from .lab import wait_until
-from .mpathwait import wait_storage
+from .dmquery import wait_storage
 from . import workload
 
 REPO = os.path.dirname(os.path.dirname(LAB_DIR))

@@ -18,7 +18,7 @@ from .cluster import (GROUP_MEMBERS, MOUNT, PACEMAKER_LOG_COPY, Cluster, MIRROR,
 from .guest import GuestError
 from .lab import wait_until
 from . import dmstatus
-from .mpathwait import wait_array_usable
+from .dmquery import wait_array_usable
 from .registry import Failure, register_group, scenario
 from .scenarios import check_installed, host_image_digest, leg_written
 from .workload import Client

@@ -20,12 +20,12 @@ import time
 
 from . import dmstatus
 from .lab import wait_until
-from .mpathwait import wait_array_usable
+from .dmquery import raid_status, wait_array_usable
 from .registry import Skip, scenario
 from .scenarios import (AGENT, META_SECTORS, MIB, AgentDriver, bitmap_dirty,
                         check_legs_identical, check_resync_writes, forced_full_resync,
-                        fresh_mirror, labtool, leg_writes_during, need_agent, raid_status,
-                        table_now, wait_bitmap_clean)
+                        fresh_mirror, labtool, leg_writes_during, need_agent, table_now,
+                        wait_bitmap_clean)
 from .storagefixture import StorageFixture
 
 MPATH = "/usr/lib/ocf/resource.d/twinarray/mpath"

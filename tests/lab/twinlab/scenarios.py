@@ -13,7 +13,7 @@ import time
 from . import dmstatus
 from .guest import LAB_DIR
 from .lab import wait_until
-from .mpathwait import wait_array_usable, wait_storage
+from .dmquery import raid_status, wait_array_usable, wait_storage
 from .registry import Failure, Skip, register_group, scenario
 from .storagefixture import StorageFixture, remove_maps
 
@@ -63,13 +63,6 @@ def labtool(g, args, timeout=400, env=None):
         raise Failure("labtool %s failed rc=%s: %s" % (args[0], r.rc, r.out[-2000:]))
     data["_rc"] = r.rc
     return data
-
-
-def raid_status(g, name):
-    r = g.run(["dmsetup", "status", name], timeout=20)
-    if r.rc != 0:
-        return None
-    return dmstatus.RaidStatus(r.out.strip())
 
 
 def leg_written(g, mirror, leg):
