@@ -208,6 +208,16 @@ class DmStatusTest(unittest.TestCase):
         with self.assertRaises(ValueError):
             dmstatus.RaidStatus("0 100 linear 8:0 0")
 
+    def test_raid_status_fields_the_cluster_scenarios_read(self):
+        s = dmstatus.RaidStatus("0 2088960 raid raid1 2 Aa 1024/2088960 recover 0 0 -")
+        self.assertEqual((s.health, s.action, s.sync_done, s.sync_total), ("Aa", "recover", 1024, 2088960))
+        # a status without the mismatch count (what cluster.mirror_in_sync accepted before it
+        # used RaidStatus): 8 fields, mismatch 0
+        s = dmstatus.RaidStatus("0 2088960 raid raid1 2 AA 2088960/2088960 idle")
+        self.assertEqual((s.health, s.action, s.mismatch), ("AA", "idle", 0))
+        with self.assertRaises(ValueError):
+            dmstatus.RaidStatus("0 2088960 raid raid1 2 AA 2088960/2088960")
+
     def test_table_add_and_remove_rebuild(self):
         t = "0 2088960 raid raid1 3 0 region_size 1024 2 253:2 253:3 253:4 253:5"
         r = dmstatus.raid_table_set_arg(t, "rebuild", 1)

@@ -28,7 +28,7 @@ import xml.etree.ElementTree as ET
 
 from .guest import LAB_DIR, GuestError
 from .lab import wait_until
-from .dmquery import wait_storage
+from .dmquery import raid_status, wait_storage
 from . import workload
 
 REPO = os.path.dirname(os.path.dirname(LAB_DIR))
@@ -485,13 +485,8 @@ class Cluster:
 
     # ---------------------------------------------------------------- health
     def mirror_in_sync(self, node_name):
-        g = self.node(node_name)
-        r = g.run(["dmsetup", "status", MIRROR], timeout=20)
-        if r.rc != 0:
-            return False
-        f = r.out.split()
-        # 0 <len> raid raid1 2 AA <done>/<total> idle ...
-        return len(f) >= 8 and f[5] == "AA" and f[7] == "idle"
+        st = raid_status(self.node(node_name), MIRROR)
+        return st is not None and st.health == "AA" and st.action == "idle"
 
     def healthy(self):
         st = self.status()

@@ -18,7 +18,7 @@ from .cluster import (GROUP_MEMBERS, MOUNT, PACEMAKER_LOG_COPY, Cluster, MIRROR,
 from .guest import GuestError
 from .lab import wait_until
 from . import dmstatus
-from .dmquery import wait_array_usable
+from .dmquery import raid_status, wait_array_usable
 from .registry import Failure, register_group, scenario
 from .scenarios import check_installed, host_image_digest, leg_written
 from .workload import Client
@@ -99,12 +99,13 @@ def ensure_healthy(ctx, timeout=420):
 
 
 def mirror_status(g):
-    r = g.run(["dmsetup", "status", MIRROR], timeout=20)
-    return r.out.strip() if r.rc == 0 else None
+    """The cluster mirror's dm-raid status on g (dmstatus.RaidStatus), or None without its map."""
+    return raid_status(g, MIRROR)
 
 
 def wait_mirror(g, pred, timeout, what):
-    return wait_until(lambda: (lambda s: s if s and pred(s.split()) else None)(mirror_status(g)),
+    """Waits until pred(the mirror's RaidStatus on g) holds; returns that status."""
+    return wait_until(lambda: (lambda s: s if s and pred(s) else None)(mirror_status(g)),
                       timeout, interval=0.5, what=what)
 
 
@@ -225,7 +226,7 @@ def sc_path_loss(ctx):
         g.path_down("dA0")
         stays(ctx, cl, g.name, 25, "one path lost")
         st = mirror_status(g)
-        ctx.check(st and st.split()[5] == "AA", "mirror not AA with one path lost: %s" % st)
+        ctx.check(st and st.health == "AA", "mirror not AA with one path lost: %s" % st)
         ctx.check(mpath_attr(cl, g).find('value="2"') >= 0,
                   "twinarray-arrays is not 2 with one path lost: %s" % mpath_attr(cl, g))
         run.resumed(t0 + 20)  # commits acknowledged with the path still gone
@@ -244,7 +245,7 @@ def sc_array_loss(ctx):
         t0 = time.monotonic()
         for n in (g, s):
             n.array_down("A")
-        wait_mirror(g, lambda f: f[5] in ("DA",), 60, "leg A failed (DA)")
+        wait_mirror(g, lambda st: st.health in ("DA",), 60, "leg A failed (DA)")
         ctx.figures["leg_failed_s"] = round(time.monotonic() - t0, 1)
         wait_until(lambda: record(g) == "b", 40, interval=2, what="stale-leg record b")
         stays(ctx, cl, g.name, 20, "array A lost")
@@ -268,7 +269,7 @@ def sc_array_return(ctx):
     with Run(ctx, "array_return") as run:
         for n in (g, s):
             n.array_down("B")
-        wait_mirror(g, lambda f: f[5] == "AD", 60, "leg B failed (AD)")
+        wait_mirror(g, lambda st: st.health == "AD", 60, "leg B failed (AD)")
         before = len(recovery_times(g))
         # keep committing while B is out: the bitmap marks what changed
         g.run(["dd", "if=/dev/zero", "of=/u02/oradata/while-b-out.bin", "bs=1M", "count=32",
@@ -278,7 +279,7 @@ def sc_array_return(ctx):
         t_up = time.monotonic()
         for n in (g, s):
             n.array_up("B")
-        done = wait_mirror(g, lambda f: f[5] == "AA" and f[7] == "idle", 120,
+        done = wait_mirror(g, lambda st: st.health == "AA" and st.action == "idle", 120,
                            "mirror back to AA idle")
         ctx.figures["back_to_redundant_s"] = round(time.monotonic() - t_up, 1)
         written1 = leg_written(g, MIRROR, "b")
@@ -293,7 +294,7 @@ def sc_array_return(ctx):
         ctx.figures["ratio_full_vs_diff_kernel"] = round(full / max(rec[-1], 0.001), 1)
     # difference-only, by what was written to leg B while it caught up (the copy plus the
     # workload's own mirrored writes), against the leg's size: a full resync writes all of it
-    leg_mib = int(done.split()[6].split("/")[1]) / 2048
+    leg_mib = done.sync_total / 2048
     copied_mib = dmstatus.written_since(written0, written1)
     ctx.figures["resync_written_mib"] = round(copied_mib, 1)
     ctx.figures["leg_mib"] = round(leg_mib)
@@ -361,8 +362,7 @@ def sc_verify(ctx):
     # the check must outlast two of the shortest monitor intervals and one of the longest: md
     # paces every sync action by the table's max_recovery_rate (mirror-resync throttle)
     span_s = 2 * intervals[0] if len(intervals) == 1 else max(2 * intervals[0], intervals[-1])
-    st = mirror_status(g).split()
-    leg_kib = int(st[6].split("/")[1]) // 2
+    leg_kib = mirror_status(g).sync_total // 2
     rate = max(2000, int(leg_kib / (span_s * 1.3)))  # md never paces below speed_limit_min
     f["throttle_kib_s"] = rate
     m = re.search(r"\bmax_recovery_rate (\d+)", g.run(["dmsetup", "table", MIRROR], timeout=20,
@@ -392,13 +392,12 @@ def sc_verify(ctx):
             th.start()
             idle_since = None  # the verify should return soon after the kernel's action ends
             while th.is_alive() and (idle_since is None or time.monotonic() - idle_since < 60):
-                line = mirror_status(g)
-                if line:
-                    fl = line.split()
-                    samples["health"].add(fl[5])
-                    samples["check"] += fl[7] == "check"
-                    busy = fl[7] != "idle" or time.monotonic() - t0 < 30
-                    if fl[7] == "check" and "tools" not in out:  # what the on-call person sees
+                st = mirror_status(g)
+                if st:
+                    samples["health"].add(st.health)
+                    samples["check"] += st.action == "check"
+                    busy = st.action != "idle" or time.monotonic() - t0 < 30
+                    if st.action == "check" and "tools" not in out:  # what the on-call person sees
                         out["tools"] = {" ".join(a): g.run(a, timeout=120).out for a in (
                             ["twinarray-status"], ["mirror-resync", "status", MIRROR])}
                     idle_since = None if busy else (idle_since or time.monotonic())
@@ -479,7 +478,7 @@ def sc_force_current_guard(ctx):
     t0 = time.monotonic()
     for n in (g, s):
         n.array_down("B")
-    wait_mirror(g, lambda fl: fl[5] == "AD", 60, "leg B failed (AD)")
+    wait_mirror(g, lambda st: st.health == "AD", 60, "leg B failed (AD)")
     wait_until(lambda: record(g) == "a", 40, interval=2, what="record a")
     # the administrator stops the group (the mirror with it) while array B is out
     g.run(["crm_resource", "--resource", "g-db", "--meta", "--set-parameter", "target-role",
@@ -729,7 +728,7 @@ def sc_second_loss(ctx):
         with Run(ctx, "second_loss") as run:
             for n in (g, s):
                 n.array_down("B")
-            wait_mirror(g, lambda f: f[5] == "AD", 60, "leg B failed (AD)")
+            wait_mirror(g, lambda st: st.health == "AD", 60, "leg B failed (AD)")
             wait_until(lambda: record(g) == "a", 40, interval=2, what="record a")
             g.run(["dd", "if=/dev/zero", "of=/u02/oradata/while-b-out.bin", "bs=1M",
                    "count=64", "oflag=direct"], timeout=180, check=True)
@@ -738,7 +737,7 @@ def sc_second_loss(ctx):
                  'echo 500 > /proc/sys/dev/raid/speed_limit_max', timeout=20, check=True)
             for n in (g, s):
                 n.array_up("B")
-            wait_mirror(g, lambda f: f[5] == "Aa", 90, "leg B recovering (Aa)")
+            wait_mirror(g, lambda st: st.health == "Aa", 90, "leg B recovering (Aa)")
             t0 = time.monotonic()
             for n in (g, s):
                 n.array_down("A")
@@ -824,7 +823,7 @@ def sc_cold_start(ctx):
         t_b_down = time.monotonic()
         for n in (g, s):
             n.array_down("B")
-        wait_mirror(g, lambda f: f[5] == "AD", 60, "leg B failed (AD)")
+        wait_mirror(g, lambda st: st.health == "AD", 60, "leg B failed (AD)")
         wait_until(lambda: record(g) == "a", 40, interval=2, what="record a")
         run.resumed(time.monotonic(), n=20)  # commits that exist on leg A only
         # the whole site loses power; at the cold start array A stays dark, B (stale) answers
@@ -912,7 +911,7 @@ def sc_story(ctx):
         t0 = time.monotonic()
         for n in (g, s):
             n.array_down("B")
-        wait_mirror(g, lambda f: f[5] == "AD", 60, "leg B failed")
+        wait_mirror(g, lambda st: st.health == "AD", 60, "leg B failed")
         say("dm-raid failed leg B after %.1f s; the database carries on on array A alone"
             % (time.monotonic() - t0))
         time.sleep(5)
@@ -921,7 +920,7 @@ def sc_story(ctx):
         t1 = time.monotonic()
         for n in (g, s):
             n.array_up("B")
-        wait_mirror(g, lambda f: f[5] == "AA" and f[7] == "idle", 180, "mirror in sync")
+        wait_mirror(g, lambda st: st.health == "AA" and st.action == "idle", 180, "mirror in sync")
         rec = recovery_times(g)
         say("the mirror agent's monitor re-added leg B; only the regions written meanwhile were "
             "copied (kernel: %.2f s; a full copy took %s s); redundant again %.1f s after B "

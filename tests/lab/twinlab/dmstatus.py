@@ -8,9 +8,14 @@ import re
 
 
 class RaidStatus:
+    """A dm-raid status line's fields: length (sectors), level, ndevs, health (one character a
+    leg: A alive and in sync, a alive and not yet in sync, D dead), sync_done/sync_total
+    (sectors), action (idle, resync, recover, check, ...), mismatch (0 when the line has no
+    mismatch count). ValueError for a line that is not dm-raid's."""
+
     def __init__(self, line):
         f = line.split()
-        if len(f) < 9 or f[2] != "raid":
+        if len(f) < 8 or f[2] != "raid":
             raise ValueError("not a dm-raid status line: %r" % line)
         self.length = int(f[1])
         self.level = f[3]
