@@ -15,7 +15,9 @@ def twinlab_imports(path):
     """The twinlab modules a source file imports, at any depth (function-level imports too):
     `from . import x`, `from .x import y`, `from twinlab import x`, `from twinlab.x import y`."""
     found = set()
-    for node in ast.walk(ast.parse(open(path).read(), path)):
+    with open(path) as f:
+        tree = ast.parse(f.read(), path)
+    for node in ast.walk(tree):
         if not isinstance(node, ast.ImportFrom):
             continue
         module = node.module or ""
