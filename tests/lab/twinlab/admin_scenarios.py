@@ -8,7 +8,6 @@ and the override are tested end to end with the real Pacemaker tools, without a 
 import os
 import re
 import shlex
-import subprocess
 import time
 
 from .dmquery import raid_status, wait_array_usable

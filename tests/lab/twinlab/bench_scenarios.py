@@ -5,7 +5,6 @@ multipath maps, in the same guest and the same run. Figures only; nothing here a
 Cost is measured by labtool's exec-cost: wall time of the whole agent exec (median of N) and the
 forks it makes (the kernel's fork counter), as Pacemaker's executor would run it.
 """
-import os
 
 from .registry import scenario
 from .scenarios import AGENT, AgentDriver, fresh_mirror, labtool, need_agent, wipe_leg_fronts

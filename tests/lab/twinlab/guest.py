@@ -17,7 +17,7 @@ import time
 import uuid
 
 from . import proto
-from .qmp import QMP, QMPError
+from .qmp import QMP
 
 LAB_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SEND_TIMEOUT_S = 30  # control channel: how long a send may wait for the guest to read
