@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "mirror.h"
+#include "agents/mirror.h"
 
 namespace twinarray {
 namespace {
@@ -116,7 +116,6 @@ bool NotOurs(const LegProbe& p, int leg) {
                          p.superblock.array_position != static_cast<uint32_t>(leg) &&
                          p.superblock.array_position != kNoArrayPosition));
 }
-
 
 }  // namespace
 

@@ -1,11 +1,12 @@
-#include "mirror.h"
+#include "agents/mirror.h"
 
 #include <doctest/doctest.h>
 #include <stdlib.h>
 
-#include "action_lock.h"
-#include "fakes.h"
-#include "ocf_log.h"
+#include "lib/ocf/deadline.h"
+#include "lib/ocf/log.h"
+#include "lib/sys/action_lock.h"
+#include "tests/fakes.h"
 
 namespace twinarray {
 namespace {

@@ -1,11 +1,12 @@
-#include "mpath.h"
+#include "agents/mpath.h"
 
 #include <algorithm>
 #include <chrono>
 #include <map>
 #include <thread>
 
-#include "ocf_log.h"
+#include "lib/ocf/log.h"
+#include "lib/sys/state_file.h"
 
 namespace twinarray {
 namespace {
@@ -344,7 +345,7 @@ bool Mpath::ReadViews(std::vector<MapView>* views, std::string* err) {
       std::vector<DmTarget> targets;
       if (!dm_->Status(map.name, &targets, err)) return false;
       if (targets.size() != 1 || targets[0].type != kMultipathTarget) {
-        *err = "/dev/mapper/" + map.name + " is not a multipath map";
+        *err = kMapperDir + map.name + " is not a multipath map";
         return false;
       }
       if (!ParseMpathStatus(targets[0].params, &view.status, err)) {

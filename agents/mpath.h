@@ -9,16 +9,16 @@
 //   loss of an array is the mirror's business, and which node should run the database is the
 //   placement rule's. The number of arrays this node reaches is published as a transient node
 //   attribute (default `twinarray-arrays`) through attrd_updater, only when it changes.
-#ifndef TWINARRAY_MPATH_H_
-#define TWINARRAY_MPATH_H_
+#ifndef TWINARRAY_AGENTS_MPATH_H_
+#define TWINARRAY_AGENTS_MPATH_H_
 
 #include <string>
 #include <vector>
 
-#include "device_mapper.h"
-#include "mpath_system.h"
-#include "multipath_status.h"
-#include "ocf_agent.h"
+#include "lib/multipath/daemon.h"
+#include "lib/multipath/status.h"
+#include "lib/ocf/agent.h"
+#include "lib/sys/device_mapper.h"
 
 namespace twinarray {
 
@@ -117,4 +117,4 @@ ocf::AgentSpec MpathAgentSpec(DeviceMapper* dm, MultipathDaemon* daemon, NodeAtt
 
 }  // namespace twinarray
 
-#endif  // TWINARRAY_MPATH_H_
+#endif  // TWINARRAY_AGENTS_MPATH_H_

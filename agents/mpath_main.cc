@@ -1,20 +1,20 @@
 // ocf:twinarray:mpath — entry point: wires the real system seams into the agent.
 #include <cstdio>
 
-#include "cluster_record.h"
-#include "device_mapper.h"
-#include "mpath.h"
-#include "mpath_system.h"
-#include "ocf_agent.h"
+#include "agents/mpath.h"
+#include "lib/multipath/daemon.h"
+#include "lib/ocf/agent.h"
+#include "lib/pacemaker/crm_config_record.h"
+#include "lib/sys/device_mapper.h"
+#include "lib/sys/state_file.h"
 
 int main(int argc, char** argv, char** envp) {
   using namespace twinarray;
   const ocf::Env env = ocf::EnvFromArray(envp);
   std::unique_ptr<DeviceMapper> dm = NewLibDeviceMapper();
   std::unique_ptr<MultipathDaemon> daemon = NewMultipathDaemon(env);
-  std::unique_ptr<NodeAttributes> attributes = NewAttrdUpdater(env, kRecordCacheDir);
-  const ocf::AgentSpec spec =
-      MpathAgentSpec(dm.get(), daemon.get(), attributes.get(), kRecordCacheDir);
+  std::unique_ptr<NodeAttributes> attributes = NewAttrdUpdater(env, kRuntimeDir);
+  const ocf::AgentSpec spec = MpathAgentSpec(dm.get(), daemon.get(), attributes.get(), kRuntimeDir);
   std::string out, err;
   const int status = ocf::RunAgent(spec, argc, argv, env, &out, &err);
   std::fputs(out.c_str(), stdout);

@@ -1,4 +1,4 @@
-#include "mpath.h"
+#include "agents/mpath.h"
 
 #include <doctest/doctest.h>
 #include <sys/stat.h>
@@ -8,8 +8,9 @@
 #include <filesystem>
 #include <fstream>
 
-#include "mpath_fakes.h"
-#include "ocf_log.h"
+#include "lib/ocf/log.h"
+#include "lib/sys/state_file.h"
+#include "tests/mpath_fakes.h"
 
 namespace twinarray {
 namespace {

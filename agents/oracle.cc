@@ -1,4 +1,4 @@
-#include "oracle.h"
+#include "agents/oracle.h"
 
 #include <signal.h>
 
@@ -6,7 +6,8 @@
 #include <cctype>
 #include <cstring>
 
-#include "ocf_log.h"
+#include "lib/ocf/deadline.h"
+#include "lib/ocf/log.h"
 
 namespace twinarray {
 namespace {

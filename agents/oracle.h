@@ -16,14 +16,15 @@
 // ORA- codes seen are classified by the error table (oracle_common.h). A monitor whose own login
 //   fails (class login: ORA-01017, ORA-28000, ORA-28001, ...) checks again by OS authentication
 //   and reports DEGRADED unless that check finds the database failing; never fatal.
-#ifndef TWINARRAY_ORACLE_H_
-#define TWINARRAY_ORACLE_H_
+#ifndef TWINARRAY_AGENTS_ORACLE_H_
+#define TWINARRAY_AGENTS_ORACLE_H_
 
 #include <string>
 #include <vector>
 
-#include "ocf_agent.h"
-#include "oracle_common.h"
+#include "lib/ocf/agent.h"
+#include "lib/ocf/deadline.h"
+#include "lib/oracle/common.h"
 
 namespace twinarray {
 
@@ -195,4 +196,4 @@ ocf::AgentSpec OracleAgentSpec(const OracleSystem& system, uid_t running_uid);
 
 }  // namespace twinarray
 
-#endif  // TWINARRAY_ORACLE_H_
+#endif  // TWINARRAY_AGENTS_ORACLE_H_

@@ -4,10 +4,11 @@
 #include <cstdio>
 #include <cstring>
 
-#include "cluster_record.h"
-#include "ocf_agent.h"
-#include "oracle.h"
-#include "oracle_common.h"
+#include "agents/oracle.h"
+#include "lib/ocf/agent.h"
+#include "lib/oracle/common.h"
+#include "lib/pacemaker/crm_config_record.h"
+#include "lib/sys/state_file.h"
 
 int main(int argc, char** argv, char** envp) {
   using namespace twinarray;
@@ -16,7 +17,7 @@ int main(int argc, char** argv, char** envp) {
   // place so that /proc/<agent>/environ no longer shows it while sqlplus runs.
   ScrubEnvironment(envp, {"OCF_RESKEY_monpassword"});
   std::unique_ptr<ProcessTable> procs = NewProcTable();
-  std::unique_ptr<OracleFiles> files = NewRealFiles(kRecordCacheDir);
+  std::unique_ptr<OracleFiles> files = NewRealFiles(kRuntimeDir);
   std::unique_ptr<SysvIpc> ipc = NewProcSysvIpc();
   std::unique_ptr<Clock> clock = NewRealClock();
   OracleSystem system{procs.get(), files.get(), ipc.get(), clock.get(), NewRealTools};

@@ -1,12 +1,13 @@
-#include "oracle.h"
+#include "agents/oracle.h"
 
 #include <doctest/doctest.h>
 
 #include <algorithm>
 #include <sstream>
 
-#include "ocf_log.h"
-#include "oracle_fakes.h"
+#include "lib/ocf/deadline.h"
+#include "lib/ocf/log.h"
+#include "tests/oracle_fakes.h"
 
 namespace twinarray {
 namespace {

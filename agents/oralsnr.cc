@@ -1,12 +1,13 @@
-#include "oralsnr.h"
+#include "agents/oralsnr.h"
 
 #include <signal.h>
 
 #include <algorithm>
 #include <sstream>
 
-#include "ocf_log.h"
-#include "oracle.h"
+#include "agents/oracle.h"
+#include "lib/ocf/deadline.h"
+#include "lib/ocf/log.h"
 
 namespace twinarray {
 namespace {

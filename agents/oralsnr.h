@@ -6,14 +6,15 @@
 // depth 10: `lsnrctl status NAME` completes (its answer parsed), and with `tnsping` set the alias
 // answers. stop: `lsnrctl stop NAME`, then SIGTERM/SIGKILL of leftover tnslsnr processes; never
 // succeeds while one remains. TNS- codes are classified by the error table (oracle_common.h).
-#ifndef TWINARRAY_ORALSNR_H_
-#define TWINARRAY_ORALSNR_H_
+#ifndef TWINARRAY_AGENTS_ORALSNR_H_
+#define TWINARRAY_AGENTS_ORALSNR_H_
 
 #include <string>
 #include <vector>
 
-#include "ocf_agent.h"
-#include "oracle_common.h"
+#include "lib/ocf/agent.h"
+#include "lib/ocf/deadline.h"
+#include "lib/oracle/common.h"
 
 namespace twinarray {
 
@@ -74,4 +75,4 @@ ocf::AgentSpec ListenerAgentSpec(const OracleSystem& system, uid_t running_uid);
 
 }  // namespace twinarray
 
-#endif  // TWINARRAY_ORALSNR_H_
+#endif  // TWINARRAY_AGENTS_ORALSNR_H_

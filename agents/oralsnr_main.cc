@@ -4,16 +4,17 @@
 #include <cstdio>
 #include <cstring>
 
-#include "cluster_record.h"
-#include "ocf_agent.h"
-#include "oracle_common.h"
-#include "oralsnr.h"
+#include "agents/oralsnr.h"
+#include "lib/ocf/agent.h"
+#include "lib/oracle/common.h"
+#include "lib/pacemaker/crm_config_record.h"
+#include "lib/sys/state_file.h"
 
 int main(int argc, char** argv, char** envp) {
   using namespace twinarray;
   const ocf::Env env = ocf::EnvFromArray(envp);
   std::unique_ptr<ProcessTable> procs = NewProcTable();
-  std::unique_ptr<OracleFiles> files = NewRealFiles(kRecordCacheDir);
+  std::unique_ptr<OracleFiles> files = NewRealFiles(kRuntimeDir);
   std::unique_ptr<Clock> clock = NewRealClock();
   OracleSystem system{procs.get(), files.get(), nullptr, clock.get(), NewRealTools};
   const ocf::AgentSpec spec = ListenerAgentSpec(system, geteuid());

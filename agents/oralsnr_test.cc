@@ -1,11 +1,12 @@
-#include "oralsnr.h"
+#include "agents/oralsnr.h"
 
 #include <doctest/doctest.h>
 
 #include <algorithm>
 
-#include "ocf_log.h"
-#include "oracle_fakes.h"
+#include "lib/ocf/deadline.h"
+#include "lib/ocf/log.h"
+#include "tests/oracle_fakes.h"
 
 namespace twinarray {
 namespace {

@@ -9,9 +9,9 @@
 #include <functional>
 #include <sstream>
 
-#include "admin_world.h"
-#include "mirror_admin.h"
-#include "system_view.h"
+#include "helpers/mirror_admin.h"
+#include "helpers/system_view.h"
+#include "tests/admin_world.h"
 
 namespace twinarray {
 namespace {

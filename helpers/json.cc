@@ -1,4 +1,4 @@
-#include "json.h"
+#include "helpers/json.h"
 
 #include <cstdio>
 

@@ -1,9 +1,9 @@
-#include "mirror_admin.h"
+#include "helpers/mirror_admin.h"
 
 #include <algorithm>
 #include <cstdio>
 
-#include "ocf_log.h"
+#include "lib/ocf/log.h"
 
 namespace twinarray {
 namespace {
@@ -284,7 +284,7 @@ AdminOutcome MirrorAdmin::Resync() {
               ArrayLetter(bad) + " (docs/runbook.md, section 3b). Nothing changed.");
     }
     MemoryLogger quiet;
-    Mirror mirror(view_.target.config, seams_.dm, seams_.disks, seams_.record, &quiet);
+    RaidMap mirror(view_.target.config, seams_.dm, seams_.disks, seams_.record, &quiet);
     const ReAddPlan plan = mirror.PlanReturn(bad);
     if (plan.mode == ReAddMode::kSkip || plan.mode == ReAddMode::kNotBack) {
       return AdminOutcome::Fail(AdminFailure::kRefused, "not re-adding " + Leg(bad) + ": " +
@@ -408,9 +408,9 @@ bool MirrorAdmin::CheckNewDevice(int leg, const std::string& device, bool* zero,
     return false;
   }
   // This mirror's own maps on the leg do not count as users.
-  Mirror naming(config, nullptr, nullptr, nullptr, nullptr);
   std::vector<std::string> ours;
-  for (const std::string& map : {naming.ImageMapName(leg), naming.MetaMapName(leg), view_.name()}) {
+  for (const std::string& map :
+       {ImageMapName(config.name, leg), MetaMapName(config.name, leg), view_.name()}) {
     DmInfo info;
     if (seams_.dm->Info(map, &info, &err) && info.exists) {
       ours.push_back("dm-" + std::to_string(info.minor));
@@ -528,7 +528,7 @@ AdminOutcome MirrorAdmin::Replace(const std::string& leg_text, const std::string
   }
   if (zero && !Confirm(warning, "Zero the metadata area of " + meta + "?", &out)) return out;
 
-  Mirror mirror(config, seams_.dm, seams_.disks, seams_.record, seams_.audit);
+  RaidMap mirror(config, seams_.dm, seams_.disks, seams_.record, seams_.audit);
   std::string err;
   std::array<bool, kLegCount> only_source{};
   only_source[source] = true;
@@ -688,7 +688,7 @@ AdminOutcome MirrorAdmin::ForceCurrent(const std::string& leg_text) {
     return out;
   }
   MemoryLogger quiet;
-  Mirror mirror(view_.target.config, seams_.dm, seams_.disks, seams_.record, &quiet);
+  RaidMap mirror(view_.target.config, seams_.dm, seams_.disks, seams_.record, &quiet);
   std::string err;
   // The mark first: once the record names the forced leg, the overridden legs must never come
   // back through the bitmap (they may hold writes the forced leg lacks).
@@ -713,8 +713,7 @@ AdminOutcome MirrorAdmin::Rebuild(const std::string& leg_text) {
     return out;
   }
   const int source = 1 - leg;
-  const Mirror naming(view_.target.config, nullptr, nullptr, nullptr, nullptr);
-  const std::string key = naming.RebuildKey();
+  const std::string key = RebuildKey(view_.target.config.name);
   std::array<bool, kLegCount> marked{};
   if (view_.rebuild_status == RecordStatus::kFound &&
       !ParseRebuildMark(view_.rebuild_value, &marked)) {
@@ -856,9 +855,12 @@ AdminOutcome MirrorAdmin::Throttle(uint64_t max_rate_kib) {
   MirrorConfig config = view_.target.config;
   config.max_recovery_rate_kib = max_rate_kib;
   MemoryLogger quiet;
-  Mirror mirror(config, seams_.dm, seams_.disks, seams_.record, &quiet);
-  const ocf::Result result = mirror.Reload();
-  if (!result.ok()) return AdminOutcome::Fail(AdminFailure::kSystem, result.exit_reason);
+  RaidMap mirror(config, seams_.dm, seams_.disks, seams_.record, &quiet);
+  bool applied = false;
+  std::string err;
+  if (!mirror.ApplyRecoveryRate(&applied, &err)) {
+    return AdminOutcome::Fail(AdminFailure::kSystem, err);
+  }
   Audit("mirror " + view_.name() + ": max_recovery_rate set to " + rate + " with mirror-resync");
   out.message =
       "resync rate limit of " + view_.name() + " set to " + rate + " per leg\n" + permanent;

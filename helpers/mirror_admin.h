@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "admin_seams.h"
-#include "json.h"
-#include "mirror_view.h"
+#include "helpers/json.h"
+#include "helpers/mirror_view.h"
+#include "helpers/seams.h"
 
 namespace twinarray {
 

@@ -1,10 +1,10 @@
-#include "mirror_admin.h"
+#include "helpers/mirror_admin.h"
 
 #include <doctest/doctest.h>
 
 #include <functional>
 
-#include "admin_world.h"
+#include "tests/admin_world.h"
 
 namespace twinarray {
 namespace {

@@ -8,10 +8,11 @@
 #include <iostream>
 #include <map>
 
-#include "action_lock.h"
-#include "mirror_admin.h"
-#include "ocf_log.h"
-#include "real_seams.h"
+#include "helpers/mirror_admin.h"
+#include "helpers/real_seams.h"
+#include "lib/ocf/log.h"
+#include "lib/sys/action_lock.h"
+#include "lib/sys/state_file.h"
 
 namespace po = boost::program_options;
 using namespace twinarray;
@@ -199,7 +200,7 @@ int main(int argc, char** argv, char** envp) {
   if (!opts.dry_run &&
       (!opts.wait || command == "force-current" || command == "rebuild" || command == "throttle")) {
     std::string lock_err;
-    if (!lock.Acquire(kRecordCacheDir, view.name(), seams.clock, kLockWaitMs, &lock_err)) {
+    if (!lock.Acquire(kRuntimeDir, view.name(), seams.clock, kLockWaitMs, &lock_err)) {
       return Report(command, view.name(), json, opts.dry_run,
                     AdminOutcome::Fail(AdminFailure::kTryLater, lock_err + ". Nothing changed."));
     }

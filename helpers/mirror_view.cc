@@ -1,13 +1,12 @@
-#include "mirror_view.h"
+#include "helpers/mirror_view.h"
 
 #include <cstdio>
 
-#include "ocf_log.h"
+#include "lib/ocf/log.h"
 
 namespace twinarray {
 namespace {
 
-constexpr char kMapperDir[] = "/dev/mapper/";
 constexpr uint64_t kSectorBytes = 512;
 
 std::string Fixed1(double v) {
@@ -62,11 +61,10 @@ bool ConfigFromKernel(const std::string& name, DeviceMapper* dm, MirrorConfig* c
   c.region_size_kib = parsed.region_size_sectors / 2;
   c.max_recovery_rate_kib = parsed.max_recovery_rate_kib;
   for (int i = 0; i < kLegCount; ++i) {
-    Mirror naming(c, nullptr, nullptr, nullptr, nullptr);
     std::string below;
-    if (LinearDevice(dm, naming.ImageMapName(i), &below)) {
+    if (LinearDevice(dm, ImageMapName(c.name, i), &below)) {
       c.legs[i] = PathOfDevice(dm, below);
-    } else if (parsed.data_devices[i] != "-") {
+    } else if (parsed.data_devices[i] != kAbsentDevice) {
       c.legs[i] = PathOfDevice(dm, parsed.data_devices[i]);
       c.metas[i] = PathOfDevice(dm, parsed.meta_devices[i]);
     }
@@ -294,7 +292,7 @@ bool Diverged(const MirrorView& v, int leg) {
 
 bool RefreshStatus(const AdminSeams& seams, MirrorView* view, std::string* err) {
   MemoryLogger quiet;
-  Mirror mirror(view->target.config, seams.dm, seams.disks, seams.record, &quiet);
+  RaidMap mirror(view->target.config, seams.dm, seams.disks, seams.record, &quiet);
   RaidStatus status;
   if (!mirror.ReadStatus(&status, err)) return false;
   view->status = status;
@@ -319,7 +317,7 @@ MirrorView BuildMirrorView(const MirrorTarget& target, const AdminSeams& seams) 
     }
   }
   MemoryLogger quiet;  // Read-only: nothing of this goes to syslog.
-  Mirror mirror(config, seams.dm, seams.disks, seams.record, &quiet);
+  RaidMap mirror(config, seams.dm, seams.disks, seams.record, &quiet);
 
   DmInfo info;
   const bool dm_ok = seams.dm->Info(config.name, &info, &err);
@@ -335,7 +333,7 @@ MirrorView BuildMirrorView(const MirrorTarget& target, const AdminSeams& seams) 
       v.length_sectors = table[0].length;
       v.max_recovery_rate_kib = parsed.max_recovery_rate_kib;
       for (int i = 0; i < kLegCount && i < static_cast<int>(parsed.data_devices.size()); ++i) {
-        v.legs[i].in_table = parsed.data_devices[i] != "-";
+        v.legs[i].in_table = parsed.data_devices[i] != kAbsentDevice;
       }
     } else {
       v.problems.push_back("cannot read the table of " + config.name + ": " + err);

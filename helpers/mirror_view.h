@@ -8,11 +8,14 @@
 #include <string>
 #include <vector>
 
-#include "admin_seams.h"
-#include "cluster_state.h"
-#include "json.h"
-#include "mirror.h"
-#include "multipath_paths.h"
+#include "helpers/json.h"
+#include "helpers/seams.h"
+#include "lib/mirror/guards.h"
+#include "lib/mirror/layout.h"
+#include "lib/mirror/params.h"
+#include "lib/mirror/raid_map.h"
+#include "lib/multipath/paths.h"
+#include "lib/pacemaker/cluster_view.h"
 
 namespace twinarray {
 

@@ -1,4 +1,6 @@
-#include "real_seams.h"
+#include "helpers/real_seams.h"
+
+#include "lib/sys/state_file.h"
 
 namespace twinarray {
 
@@ -6,7 +8,7 @@ std::unique_ptr<RealSeams> NewRealSeams(const ocf::Env& env) {
   auto s = std::make_unique<RealSeams>();
   s->dm = NewLibDeviceMapper();
   s->disks = NewRealBlockDevices();
-  s->record = NewCrmAttributeRecord(env, kRecordCacheDir);
+  s->record = NewCrmAttributeRecord(env, kRuntimeDir);
   s->cluster = NewPacemakerSource(env);
   s->clock = NewRealClock();
   s->terminal = NewRealTerminal();

@@ -5,8 +5,8 @@
 
 #include <memory>
 
-#include "admin_seams.h"
-#include "ocf_agent.h"
+#include "helpers/seams.h"
+#include "lib/ocf/agent.h"
 
 namespace twinarray {
 

@@ -1,8 +1,8 @@
-#include "system_view.h"
+#include "helpers/system_view.h"
 
 #include <algorithm>
 
-#include "mirror_admin.h"
+#include "helpers/mirror_admin.h"
 
 namespace twinarray {
 namespace {

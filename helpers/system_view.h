@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "admin_seams.h"
-#include "cluster_state.h"
-#include "json.h"
-#include "mirror_view.h"
+#include "helpers/json.h"
+#include "helpers/mirror_view.h"
+#include "helpers/seams.h"
+#include "lib/pacemaker/cluster_view.h"
 
 namespace twinarray {
 

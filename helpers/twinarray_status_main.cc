@@ -5,8 +5,8 @@
 #include <boost/program_options.hpp>
 #include <iostream>
 
-#include "real_seams.h"
-#include "system_view.h"
+#include "helpers/real_seams.h"
+#include "helpers/system_view.h"
 
 namespace po = boost::program_options;
 using namespace twinarray;

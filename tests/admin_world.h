@@ -5,8 +5,8 @@
 
 #include <string>
 
-#include "helper_fakes.h"
-#include "mirror_view.h"
+#include "helpers/mirror_view.h"
+#include "tests/helper_fakes.h"
 
 namespace twinarray {
 

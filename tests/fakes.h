@@ -9,11 +9,11 @@
 #include <string>
 #include <vector>
 
-#include "block_device.h"
-#include "clock.h"
-#include "cluster_record.h"
-#include "device_mapper.h"
-#include "raid_superblock.h"
+#include "lib/mirror/raid_superblock.h"
+#include "lib/pacemaker/crm_config_record.h"
+#include "lib/sys/block_device.h"
+#include "lib/sys/clock.h"
+#include "lib/sys/device_mapper.h"
 
 namespace twinarray {
 

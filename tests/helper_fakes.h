@@ -1,4 +1,4 @@
-// In-memory fakes of the admin helpers' seams (helpers/admin_seams.h), for unit and golden tests.
+// In-memory fakes of the admin helpers' seams (helpers/seams.h), for unit and golden tests.
 #ifndef TWINARRAY_TESTS_HELPER_FAKES_H_
 #define TWINARRAY_TESTS_HELPER_FAKES_H_
 
@@ -6,10 +6,10 @@
 #include <string>
 #include <vector>
 
-#include "admin_seams.h"
-#include "cluster_state.h"
-#include "fakes.h"
-#include "ocf_log.h"
+#include "helpers/seams.h"
+#include "lib/ocf/log.h"
+#include "lib/pacemaker/cluster_view.h"
+#include "tests/fakes.h"
 
 namespace twinarray {
 
@@ -48,7 +48,6 @@ class FakeClusterSource : public ClusterSource {
     return true;
   }
 };
-
 
 class FakeTerminal : public Terminal {
  public:

@@ -1,4 +1,4 @@
-// In-memory fakes of the multipath agent's seams (agents/mpath_system.h), for unit tests only.
+// In-memory fakes of the multipath agent's seams (lib/multipath/daemon.h), for unit tests only.
 #ifndef TWINARRAY_TESTS_MPATH_FAKES_H_
 #define TWINARRAY_TESTS_MPATH_FAKES_H_
 
@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "fakes.h"
-#include "mpath_system.h"
+#include "lib/multipath/daemon.h"
+#include "tests/fakes.h"
 
 namespace twinarray {
 

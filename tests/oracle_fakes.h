@@ -1,4 +1,4 @@
-// In-memory fakes of the Oracle agents' seams (agents/oracle_common.h), for unit tests only.
+// In-memory fakes of the Oracle agents' seams (lib/oracle/common.h), for unit tests only.
 #ifndef TWINARRAY_TESTS_ORACLE_FAKES_H_
 #define TWINARRAY_TESTS_ORACLE_FAKES_H_
 
@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "fakes.h"
-#include "oracle_common.h"
+#include "lib/oracle/common.h"
+#include "tests/fakes.h"
 
 namespace twinarray {
 

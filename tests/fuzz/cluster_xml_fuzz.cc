@@ -1,11 +1,11 @@
-// libFuzzer harness: the helpers' parsers of Pacemaker's XML (helpers/cluster_state.h):
+// libFuzzer harness: the helpers' parsers of Pacemaker's XML (lib/pacemaker/cluster_view.h):
 // crm_mon --output-as=xml, cibadmin --query --scope resources, crm_resource --locate. Each input
 // goes to all three; they share the XML reader.
 #include <string>
 #include <vector>
 
-#include "cluster_state.h"
-#include "fuzz_check.h"
+#include "lib/pacemaker/cluster_view.h"
+#include "tests/fuzz/fuzz_check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace twinarray;

@@ -1,8 +1,8 @@
 // libFuzzer harness: ParseRaidStatus (the dm-raid status line) and its derived views.
 #include <string>
 
-#include "dm_raid_status.h"
-#include "fuzz_check.h"
+#include "lib/mirror/dm_raid_status.h"
+#include "tests/fuzz/fuzz_check.h"
 
 namespace twinarray {
 namespace {

@@ -2,8 +2,8 @@
 // RenderRaidTable (the table the mirror agent loads).
 #include <string>
 
-#include "dm_raid_status.h"
-#include "fuzz_check.h"
+#include "lib/mirror/dm_raid_status.h"
+#include "tests/fuzz/fuzz_check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace twinarray;

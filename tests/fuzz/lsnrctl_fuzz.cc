@@ -3,8 +3,8 @@
 #include <string>
 #include <vector>
 
-#include "fuzz_check.h"
-#include "oracle_common.h"
+#include "lib/oracle/common.h"
+#include "tests/fuzz/fuzz_check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace twinarray;

@@ -2,9 +2,9 @@
 // helpers' ParseMultipathPaths built on it.
 #include <string>
 
-#include "fuzz_check.h"
-#include "multipath_paths.h"
-#include "multipath_status.h"
+#include "lib/multipath/paths.h"
+#include "lib/multipath/status.h"
+#include "tests/fuzz/fuzz_check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace twinarray;

@@ -1,8 +1,8 @@
 // libFuzzer harness: ParseMpathTable (the dm-multipath table line) and QueueIfNoPath.
 #include <string>
 
-#include "fuzz_check.h"
-#include "multipath_status.h"
+#include "lib/multipath/status.h"
+#include "tests/fuzz/fuzz_check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace twinarray;

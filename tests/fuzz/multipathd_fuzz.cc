@@ -3,8 +3,8 @@
 #include <string>
 #include <vector>
 
-#include "fuzz_check.h"
-#include "multipath_status.h"
+#include "lib/multipath/status.h"
+#include "tests/fuzz/fuzz_check.h"
 
 namespace {
 

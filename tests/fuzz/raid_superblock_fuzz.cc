@@ -2,8 +2,8 @@
 // against an independent decoding of the layout in raid_superblock.h.
 #include <string>
 
-#include "fuzz_check.h"
-#include "raid_superblock.h"
+#include "lib/mirror/raid_superblock.h"
+#include "tests/fuzz/fuzz_check.h"
 
 namespace {
 

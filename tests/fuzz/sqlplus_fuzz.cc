@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "fuzz_check.h"
-#include "oracle.h"
-#include "oracle_common.h"
+#include "agents/oracle.h"
+#include "lib/oracle/common.h"
+#include "tests/fuzz/fuzz_check.h"
 
 namespace {
 
