@@ -64,6 +64,10 @@ class TestTable(unittest.TestCase):
         self.assertIsNone(F.resolve(TYPO))
         self.assertEqual(F.resolve("lost"), F.LOST_FILES)
         self.assertIsNone(F.target("hang", "sqlpls"))
+        # write_json's temporary file counts as its fault's, nothing else does
+        self.assertEqual(F.unknown([F.LOST_FILES, F.LOST_FILES + ".tmp123", TYPO,
+                                    F.LOST_FILES + ".tmp", "x.tmp1"]),
+                         [TYPO, F.LOST_FILES + ".tmp", "x.tmp1"])
 
     def test_every_fault_is_honoured_by_its_components(self):
         """Each fault's constant is used by every module the table says honours it,

@@ -87,7 +87,7 @@ def fault(sdir, name):
         present = os.listdir(d)
     except OSError:
         present = []
-    for f in present:
+    for f in F.unknown(present):
         F.check(f, "in fault file %s (remove it: standin-ctl clear)" % os.path.join(d, f))
     p = os.path.join(d, name)
     try:

@@ -160,12 +160,11 @@ def main():
         return 0
     if cmd == "status":
         faults = sorted(os.listdir(fdir))
-        for f in faults:
-            if f not in F.BY_NAME:
-                print("standin-ctl: fault file %s names no known fault (known faults: %s); "
-                      "standin-ctl clear removes it" % (os.path.join(fdir, f), F.known()),
-                      file=sys.stderr)
-                return 1
+        for f in F.unknown(faults):
+            print("standin-ctl: fault file %s names no known fault (known faults: %s); "
+                  "standin-ctl clear removes it" % (os.path.join(fdir, f), F.known()),
+                  file=sys.stderr)
+            return 1
         res = {"home": home, "state": sdir, "faults": faults,
                "instances": {}, "listeners": {}}
         for fn in sorted(os.listdir(sdir)):

@@ -85,6 +85,15 @@ def check(name, where=""):
     return name
 
 
+def unknown(files):
+    """The FILES (names in the faults directory) that name no known fault. The
+    temporary file common.write_json writes before renaming it (NAME.tmpPID)
+    counts as its fault's."""
+    return [f for f in files if f not in BY_NAME
+            and not (".tmp" in f and f.rsplit(".tmp", 1)[0] in BY_NAME
+                     and f.rsplit(".tmp", 1)[1].isdigit())]
+
+
 def resolve(name):
     """The fault a name given to `standin-ctl clear` means, or None."""
     name = ALIASES.get(name, name)
