@@ -147,7 +147,8 @@ class TestCtl(Base):
         self.assertRefused(self.ctl("hang", "sqlpls"))
         self.assertRefused(self.ctl("hang", "sqlpls", "--ignore-term"))
         self.assertRefused(self.ctl("clear", TYPO))
-        self.assertEqual(self.ctl("slow", "sqlpls", "1").returncode, 2)
+        self.assertRefused(self.ctl("slow", "sqlpls", "1"))
+        self.assertEqual(self.ctl("slow", "sqlplus").returncode, 2)     # usage
         self.assertEqual(self.fault_files(), [])
         self.assertIn(F.HANG_SQLPLUS, self.ctl("help").stdout)
 

@@ -88,7 +88,10 @@ def main():
         return 0
     if cmd == "slow":
         name = F.target("slow", args[0]) if args else None
-        if len(args) != 2 or name is None:
+        if args and name is None:
+            return _unknown("cannot slow %r: no such fault; slow takes one of %s"
+                            % (args[0], ", ".join(F.targets("slow"))))
+        if len(args) != 2:
             print("standin-ctl: usage: slow %s SECONDS" % "|".join(F.targets("slow")),
                   file=sys.stderr)
             return 2
