@@ -74,7 +74,10 @@ class Home:
         return self.run(["sqlplus"] + list(args), text, **kw)
 
     def ctl(self, *args):
-        return self.run([os.path.join(HERE, "bin", "standin-ctl")] + list(args))
+        r = self.run([os.path.join(HERE, "bin", "standin-ctl")] + list(args))
+        if r.returncode == 2:     # refused (unknown fault, usage): the fault would never fire
+            raise AssertionError("standin-ctl %s refused: %s" % (" ".join(args), r.stderr))
+        return r
 
     def startup(self, how=""):
         r = self.sql("startup %s\n" % how)

@@ -13,6 +13,8 @@ import sys
 import time
 import zlib
 
+from . import faults as F
+
 LIBDIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 VERSION_FULL = "19.0.0.0.0"
@@ -76,8 +78,18 @@ def faults_dir(sdir):
 
 def fault(sdir, name):
     """Return the content of fault file NAME ('' if set without content),
-    or None when the fault is not set."""
-    p = os.path.join(sdir, "faults", name)
+    or None when the fault is not set. NAME must be one of faults.TABLE, and
+    so must every file in the faults directory: else faults.UnknownFault
+    (a typo must not silently never fire)."""
+    F.check(name)
+    d = os.path.join(sdir, "faults")
+    try:
+        present = os.listdir(d)
+    except OSError:
+        present = []
+    for f in F.unknown(present):
+        F.check(f, "in fault file %s (remove it: standin-ctl clear)" % os.path.join(d, f))
+    p = os.path.join(d, name)
     try:
         with open(p) as f:
             return f.read().strip()

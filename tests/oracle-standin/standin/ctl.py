@@ -18,7 +18,8 @@ usage: standin-ctl [--home DIR] [--sid SID] COMMAND ...
   lose-controlfile       rename the control file away (ORA-00205 at mount)
   clear [FAULT]          remove all faults (or one) and restore lost files
   status                 JSON: instance, listeners, faults, processes
-Defaults: ORACLE_HOME / ORACLE_SID from the environment."""
+Defaults: ORACLE_HOME / ORACLE_SID from the environment.
+Faults (standin/faults.py; an unknown name is refused): %s"""
 import json
 import os
 import signal
@@ -26,11 +27,16 @@ import sys
 
 from . import common as C
 from . import db as D
+from . import faults as F
 from . import instance as I
 from . import listener as L
 
-FAULTS = ("slow-sqlplus", "hang-sqlplus", "hang-lsnrctl", "hang-tnsping", "hang-listener", "hang-commit",
-          "refuse-logins")
+__doc__ %= ", ".join(F.NAMES)
+
+
+def _unknown(what):
+    print("standin-ctl: %s (known faults: %s)" % (what, F.known()), file=sys.stderr)
+    return 2
 
 
 def _params(home, sid):
@@ -66,6 +72,7 @@ def main():
     args = [a for a in args if not a.startswith("--")]
 
     def setf(name, content=""):
+        F.check(name)
         with open(os.path.join(fdir, name), "w") as f:
             f.write(content)
         os.chmod(os.path.join(fdir, name), 0o666)
@@ -73,21 +80,27 @@ def main():
 
     if cmd == "hang":
         what = args[0] if args else "sqlplus"
-        if "hang-" + what not in FAULTS:
-            print("standin-ctl: cannot hang %s" % what, file=sys.stderr)
-            return 2
-        setf("hang-" + what, "ignore-term" if "--ignore-term" in flags else "")
+        name = F.target("hang", what)
+        if name is None:
+            return _unknown("cannot hang %r: no such fault; hang takes one of %s"
+                            % (what, ", ".join(F.targets("hang"))))
+        setf(name, F.IGNORE_TERM if "--ignore-term" in flags else "")
         return 0
     if cmd == "slow":
-        if len(args) != 2 or args[0] != "sqlplus":
-            print("standin-ctl: usage: slow sqlplus SECONDS", file=sys.stderr)
+        name = F.target("slow", args[0]) if args else None
+        if args and name is None:
+            return _unknown("cannot slow %r: no such fault; slow takes one of %s"
+                            % (args[0], ", ".join(F.targets("slow"))))
+        if len(args) != 2:
+            print("standin-ctl: usage: slow %s SECONDS" % "|".join(F.targets("slow")),
+                  file=sys.stderr)
             return 2
-        setf("slow-sqlplus", str(float(args[1])))
+        setf(name, str(float(args[1])))
         return 0
-    if cmd == "refuse-logins":
+    if cmd == F.REFUSE_LOGINS:    # the command is named like its fault
         code = args[0] if args else "1017"
         code = code.upper().replace("ORA-", "").lstrip("0") or "0"
-        setf("refuse-logins", code + (" sysdba" if "--sysdba" in flags else ""))
+        setf(F.REFUSE_LOGINS, code + (" " + F.SYSDBA if "--sysdba" in flags else ""))
         return 0
     if cmd == "crash":
         what = args[0] if args else "instance"
@@ -128,26 +141,34 @@ def main():
             n = int(args[0]) if args else 4
             ctl = database.read_control()
             paths = [df["name"] for df in ctl["datafiles"] if df["file"] == n]
-        lost = C.read_json(os.path.join(fdir, "lost.json"), []) or []
+        lost = C.read_json(os.path.join(fdir, F.LOST_FILES), []) or []
         for p in paths:
             if os.path.exists(p):
                 os.rename(p, p + ".lost")
                 lost.append(p)
-        C.write_json(os.path.join(fdir, "lost.json"), lost)
+        C.write_json(os.path.join(fdir, F.LOST_FILES), lost)
         return 0
     if cmd == "clear":
-        which = args[0] if args else None
-        for f in os.listdir(fdir):
-            if which and f != which and not (which == "lost" and f == "lost.json"):
+        which = F.resolve(args[0]) if args else None
+        if args and which is None:
+            return _unknown("cannot clear %r: no such fault" % args[0])
+        for f in os.listdir(fdir):     # without FAULT also files of no known fault
+            if which and f != which:
                 continue
-            if f == "lost.json":
+            if f == F.LOST_FILES:
                 for p in C.read_json(os.path.join(fdir, f), []) or []:
                     if os.path.exists(p + ".lost"):
                         os.rename(p + ".lost", p)
             os.unlink(os.path.join(fdir, f))
         return 0
     if cmd == "status":
-        res = {"home": home, "state": sdir, "faults": sorted(os.listdir(fdir)),
+        faults = sorted(os.listdir(fdir))
+        for f in F.unknown(faults):
+            print("standin-ctl: fault file %s names no known fault (known faults: %s); "
+                  "standin-ctl clear removes it" % (os.path.join(fdir, f), F.known()),
+                  file=sys.stderr)
+            return 1
+        res = {"home": home, "state": sdir, "faults": faults,
                "instances": {}, "listeners": {}}
         for fn in sorted(os.listdir(sdir)):
             if fn.startswith("inst-") and fn.endswith(".json"):

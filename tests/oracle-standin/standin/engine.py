@@ -8,6 +8,7 @@ import socket
 import time
 
 from . import common as C
+from . import faults as F
 from . import db as D
 from . import instance as I
 from .db import OraError, err
@@ -174,7 +175,7 @@ class Engine:
     _locked = False
 
     def wait_io(self, inst):
-        if C.fault(self.s.sdir, "hang-commit") is not None:
+        if C.fault(self.s.sdir, F.HANG_COMMIT) is not None:
             C.hang_forever()
         self.check_suspended(inst)
 

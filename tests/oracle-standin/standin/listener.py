@@ -17,6 +17,7 @@ import sys
 import time
 
 from . import common as C
+from . import faults as F
 from . import instance as I
 
 HEADER_LSNRCTL = ("\nLSNRCTL for Linux: Version %s - Production on %s\n\n"
@@ -140,6 +141,17 @@ def services(home, sdir, name, eps, static):
     return svc
 
 
+def _hung(sdir, log):
+    """Whether the hang-listener fault is set. A fault file of no known fault
+    stops tnslsnr (its stderr is /dev/null: the reason goes to its log)."""
+    try:
+        return C.fault(sdir, F.HANG_LISTENER) is not None
+    except F.UnknownFault as e:
+        with open(log, "a") as f:
+            f.write("standin tnslsnr: exiting: %s\n" % e)
+        os._exit(1)
+
+
 def tnslsnr_main(cfg):
     cfg = json.loads(cfg)
     C.set_comm("tnslsnr")
@@ -182,7 +194,7 @@ def tnslsnr_main(cfg):
     os.close(ready)
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     while True:
-        if C.fault(sdir, "hang-listener") is not None:
+        if _hung(sdir, cfg["log"]):
             time.sleep(0.2)
             continue
         rl, _, _ = select.select(socks, [], [], 0.5)
@@ -191,7 +203,7 @@ def tnslsnr_main(cfg):
                 c, _ = s.accept()
             except OSError:
                 continue
-            while C.fault(sdir, "hang-listener") is not None:
+            while _hung(sdir, cfg["log"]):
                 time.sleep(0.1)   # hung: the connection is accepted, never answered
             c.settimeout(5)
             try:
@@ -486,8 +498,8 @@ def lsnrctl_main():
         out("Message 1070 not found; No message file for product=network, facility=TNS")
         os._exit(1)
     sdir = C.state_dir(home)
-    if C.fault(sdir, "hang-lsnrctl") is not None:
-        C.hang_forever(C.fault(sdir, "hang-lsnrctl") == "ignore-term")
+    if C.fault(sdir, F.HANG_LSNRCTL) is not None:
+        C.hang_forever(C.fault(sdir, F.HANG_LSNRCTL) == F.IGNORE_TERM)
     args = sys.argv[1:]
     sys.stdout.write(HEADER_LSNRCTL % (C.VERSION_FULL, C.ora_date()) + "\n")
     code = 0
@@ -547,8 +559,8 @@ def tnsping_main():
         out("TNS-03505: Failed to resolve name")
         os._exit(1)
     sdir = C.state_dir(home)
-    if C.fault(sdir, "hang-tnsping") is not None:
-        C.hang_forever(C.fault(sdir, "hang-tnsping") == "ignore-term")
+    if C.fault(sdir, F.HANG_TNSPING) is not None:
+        C.hang_forever(C.fault(sdir, F.HANG_TNSPING) == F.IGNORE_TERM)
     args = sys.argv[1:]
     sys.stdout.write(HEADER_TNSPING % (C.VERSION_FULL, C.ora_date()) + "\n")
     if not args:

@@ -8,6 +8,7 @@ import sys
 import time
 
 from . import common as C
+from . import faults as F
 from . import db as D
 from . import instance as I
 from .db import OraError, err
@@ -177,24 +178,24 @@ class Session:
         return True
 
     def _slow(self):
-        f = C.fault(self.sdir, "slow-sqlplus")
+        f = C.fault(self.sdir, F.SLOW_SQLPLUS)
         if f:
             time.sleep(float(f))
 
     def _connect(self, user, pw, alias, role):
-        if C.fault(self.sdir, "hang-sqlplus") is not None:
-            C.hang_forever(C.fault(self.sdir, "hang-sqlplus") == "ignore-term")
+        if C.fault(self.sdir, F.HANG_SQLPLUS) is not None:
+            C.hang_forever(C.fault(self.sdir, F.HANG_SQLPLUS) == F.IGNORE_TERM)
         self._slow()
         if alias:
             from . import listener as L
             self.sid = L.check_alias_for_connect(self.home, alias, self.sdir)
         if not self.sid:
             raise err(12162)
-        refuse = C.fault(self.sdir, "refuse-logins")
+        refuse = C.fault(self.sdir, F.REFUSE_LOGINS)
         inst = I.Inst(self.home, self.sdir, self.sid)
         if role == "SYSDBA" or role == "SYSOPER":
             if user == "" or user == "/":
-                if not os_auth_ok(self.home) or (refuse is not None and "sysdba" in refuse):
+                if not os_auth_ok(self.home) or (refuse is not None and F.SYSDBA in refuse):
                     raise err(1031)
             else:
                 self._check_password(inst, user, pw, sys_only=True)
@@ -360,8 +361,8 @@ class Session:
         if self.conn.get("lost"):
             self.error_block(err(3114), text)
             return self.sqlerror(3114)
-        if C.fault(self.sdir, "hang-sqlplus") is not None:
-            C.hang_forever(C.fault(self.sdir, "hang-sqlplus") == "ignore-term")
+        if C.fault(self.sdir, F.HANG_SQLPLUS) is not None:
+            C.hang_forever(C.fault(self.sdir, F.HANG_SQLPLUS) == F.IGNORE_TERM)
         self._slow()
         try:
             res = self.engine.execute(text)
