@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <memory>
 
+#include "lib/ocf/binding.h"
 #include "lib/ocf/deadline.h"
 #include "lib/ocf/log.h"
 #include "lib/sys/action_lock.h"
@@ -14,6 +15,8 @@ using ocf::Result;
 using ocf::Status;
 
 constexpr int kPollMs = 100;
+/// The one action that only reads: it runs without the mirror's lock.
+constexpr char kValidateAction[] = "validate-all";
 
 std::string Percent(double p) {
   char buffer[32];
@@ -388,26 +391,25 @@ ocf::AgentSpec MirrorAgentSpec(DeviceMapper* dm, BlockDevices* disks, ClusterRec
     if (!real_clock) real_clock = NewRealClock();
     clock = real_clock.get();
   }
-  // Every handler builds the Mirror from the invocation's parameters first, bounds its work by
-  // the operation's timeout and, when it may change the mirror, holds the mirror's lock.
-  auto bind = [dm, disks, record, clock, lock_dir](auto action, long long default_timeout_ms,
-                                                   bool locked) {
-    return [=](const ocf::Context& ctx) -> Result {
-      MirrorConfig config;
-      std::string err;
-      if (!MirrorConfigFromParams(ctx.params, &config, &err)) {
-        return Result::Of(Status::kErrConfigured, err);
-      }
-      const Deadline deadline(clock, Deadline::BudgetFromEnv(ctx.env, default_timeout_ms));
-      ActionLock lock;
-      if (locked && !lock.Acquire(lock_dir, config.name, clock, deadline.RemainingMs(), &err)) {
-        return Result::Of(Status::kErrGeneric, err);
-      }
-      Mirror mirror(config, dm, disks, record, ctx.log);
-      mirror.set_clock(clock);
-      mirror.set_deadline(&deadline);
-      return action(mirror, ctx);
-    };
+  // The Mirror of the invocation's parameters, bounded by the action's deadline and, for every
+  // action that may change the mirror, holding the mirror's lock.
+  ocf::Builder<Mirror> build = [dm, disks, record, clock, lock_dir](
+                                   const ocf::Context& ctx, const Deadline& deadline,
+                                   const std::function<Result(Mirror&)>& use) -> Result {
+    MirrorConfig config;
+    std::string err;
+    if (!MirrorConfigFromParams(ctx.params, &config, &err)) {
+      return Result::Of(Status::kErrConfigured, err);
+    }
+    const bool locked = ctx.action != kValidateAction;
+    ActionLock lock;
+    if (locked && !lock.Acquire(lock_dir, config.name, clock, deadline.RemainingMs(), &err)) {
+      return Result::Of(Status::kErrGeneric, err);
+    }
+    Mirror mirror(config, dm, disks, record, ctx.log);
+    mirror.set_clock(clock);
+    mirror.set_deadline(&deadline);
+    return use(mirror);
   };
   ocf::AgentSpec spec;
   spec.name = "mirror";
@@ -421,35 +423,28 @@ ocf::AgentSpec MirrorAgentSpec(DeviceMapper* dm, BlockDevices* disks, ClusterRec
       "record (CIB crm_config attribute twinarray-<name>-current) remembers which legs are "
       "current, and start refuses to assemble from a stale leg.";
   spec.params = MirrorParams();
-  spec.actions = {
-      {.name = "start",
-       .timeout_s = 60,
-       .handler = bind([](Mirror& m, const ocf::Context&) { return m.Start(); }, 60000, true)},
-      {.name = "stop",
-       .timeout_s = 60,
-       .handler = bind([](Mirror& m, const ocf::Context&) { return m.Stop(); }, 60000, true)},
-      {.name = "monitor",
-       .timeout_s = 30,
-       .interval_s = 10,
-       .depth = 0,
-       .handler = bind(
-           [](Mirror& m, const ocf::Context& c) { return m.Monitor(c.check_level, c.IsProbe()); },
-           30000, true)},
-      {.name = "monitor",
-       .timeout_s = 30,
-       .interval_s = 60,
-       .depth = 10,
-       .handler = bind(
-           [](Mirror& m, const ocf::Context& c) { return m.Monitor(c.check_level, c.IsProbe()); },
-           30000, true)},
-      {.name = "validate-all",
-       .timeout_s = 10,
-       .handler = bind([](Mirror& m, const ocf::Context&) { return m.Validate(); }, 10000, false)},
-      {.name = "reload-agent",
-       .timeout_s = 30,
-       .handler = bind([](Mirror& m, const ocf::Context&) { return m.Reload(); }, 30000, true)},
-      {.name = "meta-data", .timeout_s = 5},
+  auto monitor = [](Mirror& m, const ocf::Context& c, const Deadline&) {
+    return m.Monitor(c.check_level, c.IsProbe());
   };
+  spec.actions = ocf::BindActions<Mirror>(
+      clock, build,
+      {
+          {.name = "start",
+           .timeout_s = 60,
+           .run = [](Mirror& m, const ocf::Context&, const Deadline&) { return m.Start(); }},
+          {.name = "stop",
+           .timeout_s = 60,
+           .run = [](Mirror& m, const ocf::Context&, const Deadline&) { return m.Stop(); }},
+          {.name = "monitor", .timeout_s = 30, .interval_s = 10, .depth = 0, .run = monitor},
+          {.name = "monitor", .timeout_s = 30, .interval_s = 60, .depth = 10, .run = monitor},
+          {.name = kValidateAction,
+           .timeout_s = 10,
+           .run = [](Mirror& m, const ocf::Context&, const Deadline&) { return m.Validate(); }},
+          {.name = "reload-agent",
+           .timeout_s = 30,
+           .run = [](Mirror& m, const ocf::Context&, const Deadline&) { return m.Reload(); }},
+          {.name = "meta-data", .timeout_s = 5},
+      });
   return spec;
 }
 

@@ -1,8 +1,6 @@
 // ocf:twinarray:mirror — entry point: wires the real system seams into the agent.
-#include <cstdio>
-
 #include "agents/mirror.h"
-#include "lib/ocf/agent.h"
+#include "lib/ocf/binding.h"
 #include "lib/ocf/deadline.h"
 #include "lib/pacemaker/crm_config_record.h"
 #include "lib/sys/block_device.h"
@@ -20,9 +18,5 @@ int main(int argc, char** argv, char** envp) {
   const Deadline deadline(clock.get(), Deadline::BudgetFromEnv(&env, kDefaultBudgetMs));
   std::unique_ptr<ClusterRecord> record = NewCrmAttributeRecord(env, kRuntimeDir, &deadline);
   const ocf::AgentSpec spec = MirrorAgentSpec(dm.get(), disks.get(), record.get(), clock.get());
-  std::string out, err;
-  const int status = ocf::RunAgent(spec, argc, argv, env, &out, &err);
-  std::fputs(out.c_str(), stdout);
-  std::fputs(err.c_str(), stderr);
-  return status;
+  return ocf::AgentMain(spec, argc, argv, env);
 }

@@ -5,6 +5,7 @@
 #include <map>
 #include <thread>
 
+#include "lib/ocf/binding.h"
 #include "lib/ocf/log.h"
 #include "lib/sys/state_file.h"
 
@@ -477,16 +478,17 @@ Result Mpath::Monitor(bool probe) {
 
 ocf::AgentSpec MpathAgentSpec(DeviceMapper* dm, MultipathDaemon* daemon, NodeAttributes* attributes,
                               const std::string& state_dir) {
-  auto bind = [dm, daemon, attributes, state_dir](auto action) {
-    return [dm, daemon, attributes, state_dir, action](const ocf::Context& ctx) -> Result {
-      MpathConfig config;
-      std::string err;
-      if (!MpathConfigFromParams(ctx.params, &config, &err)) {
-        return Result::Of(Status::kErrConfigured, err);
-      }
-      Mpath mpath(config, dm, daemon, attributes, state_dir, ctx.instance, ctx.log);
-      return action(mpath, ctx);
-    };
+  static std::unique_ptr<Clock> clock = NewRealClock();  // Mpath's actions wait on nothing.
+  ocf::Builder<Mpath> build = [dm, daemon, attributes, state_dir](
+                                  const ocf::Context& ctx, const Deadline&,
+                                  const std::function<Result(Mpath&)>& use) -> Result {
+    MpathConfig config;
+    std::string err;
+    if (!MpathConfigFromParams(ctx.params, &config, &err)) {
+      return Result::Of(Status::kErrConfigured, err);
+    }
+    Mpath mpath(config, dm, daemon, attributes, state_dir, ctx.instance, ctx.log);
+    return use(mpath);
   };
   ocf::AgentSpec spec;
   spec.name = "mpath";
@@ -502,23 +504,26 @@ ocf::AgentSpec MpathAgentSpec(DeviceMapper* dm, MultipathDaemon* daemon, NodeAtt
       "alone unless flush_on_stop is set. validate-all warns about maps that would queue I/O "
       "forever.";
   spec.params = MpathParams();
-  spec.actions = {
-      {.name = "start", .timeout_s = 60, .handler = bind([](Mpath& m, const ocf::Context&) {
-                                           return m.Start();
-                                         })},
-      {.name = "stop", .timeout_s = 60, .handler = bind([](Mpath& m, const ocf::Context&) {
-                                          return m.Stop();
-                                        })},
-      {.name = "monitor",
-       .timeout_s = 30,
-       .interval_s = 10,
-       .depth = 0,
-       .handler = bind([](Mpath& m, const ocf::Context& c) { return m.Monitor(c.IsProbe()); })},
-      {.name = "validate-all", .timeout_s = 30, .handler = bind([](Mpath& m, const ocf::Context&) {
-                                                  return m.Validate();
-                                                })},
-      {.name = "meta-data", .timeout_s = 5},
-  };
+  spec.actions = ocf::BindActions<Mpath>(
+      clock.get(), build,
+      {
+          {.name = "start",
+           .timeout_s = 60,
+           .run = [](Mpath& m, const ocf::Context&, const Deadline&) { return m.Start(); }},
+          {.name = "stop",
+           .timeout_s = 60,
+           .run = [](Mpath& m, const ocf::Context&, const Deadline&) { return m.Stop(); }},
+          {.name = "monitor",
+           .timeout_s = 30,
+           .interval_s = 10,
+           .depth = 0,
+           .run = [](Mpath& m, const ocf::Context& c,
+                     const Deadline&) { return m.Monitor(c.IsProbe()); }},
+          {.name = "validate-all",
+           .timeout_s = 30,
+           .run = [](Mpath& m, const ocf::Context&, const Deadline&) { return m.Validate(); }},
+          {.name = "meta-data", .timeout_s = 5},
+      });
   return spec;
 }
 

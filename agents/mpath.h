@@ -18,6 +18,7 @@
 #include "lib/multipath/daemon.h"
 #include "lib/multipath/status.h"
 #include "lib/ocf/agent.h"
+#include "lib/pacemaker/node_attributes.h"
 #include "lib/sys/device_mapper.h"
 
 namespace twinarray {

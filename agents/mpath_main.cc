@@ -1,10 +1,9 @@
 // ocf:twinarray:mpath — entry point: wires the real system seams into the agent.
-#include <cstdio>
-
 #include "agents/mpath.h"
 #include "lib/multipath/daemon.h"
-#include "lib/ocf/agent.h"
+#include "lib/ocf/binding.h"
 #include "lib/pacemaker/crm_config_record.h"
+#include "lib/pacemaker/node_attributes.h"
 #include "lib/sys/device_mapper.h"
 #include "lib/sys/state_file.h"
 
@@ -15,9 +14,5 @@ int main(int argc, char** argv, char** envp) {
   std::unique_ptr<MultipathDaemon> daemon = NewMultipathDaemon(env);
   std::unique_ptr<NodeAttributes> attributes = NewAttrdUpdater(env, kRuntimeDir);
   const ocf::AgentSpec spec = MpathAgentSpec(dm.get(), daemon.get(), attributes.get(), kRuntimeDir);
-  std::string out, err;
-  const int status = ocf::RunAgent(spec, argc, argv, env, &out, &err);
-  std::fputs(out.c_str(), stdout);
-  std::fputs(err.c_str(), stderr);
-  return status;
+  return ocf::AgentMain(spec, argc, argv, env);
 }

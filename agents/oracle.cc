@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cstring>
 
+#include "lib/ocf/binding.h"
 #include "lib/ocf/deadline.h"
 #include "lib/ocf/log.h"
 
@@ -16,7 +17,6 @@ using ocf::Result;
 using ocf::Status;
 
 constexpr int kMaxStartSteps = 10;
-constexpr int kPollMs = 100;
 constexpr long long kKillReserveMs = 3000;  // Kept for the kill step of stop.
 constexpr long long kTermGraceMs = 1000;
 constexpr long long kGoneWaitMs = 5000;
@@ -507,20 +507,13 @@ OracleInstance::OracleInstance(OracleConfig config, OracleSite site, OracleTools
       clock_(clock),
       log_(log) {}
 
-bool OracleInstance::LoadErrors(Result* failure) {
-  if (errors_loaded_) return true;
-  *failure = LoadErrorTable(files_, config_.error_table, &errors_);
-  errors_loaded_ = failure->ok();
-  return errors_loaded_;
-}
-
 Result OracleInstance::Validate() {
   if (!tools_->Installed("sqlplus")) {
     return Result::NotOnThisNode("sqlplus is not installed in " + site_.home +
                                  "/bin (home=" + site_.home + ")");
   }
-  Result r;
-  if (!LoadErrors(&r)) return r;
+  Result r = errors_.Load(files_, config_.error_table);
+  if (!r.ok()) return r;
   if (!config_.monuser.empty()) {
     log_->Debug("monitor connects as " + config_.monuser);
   }
@@ -543,20 +536,12 @@ ToolRun OracleInstance::RunSql(const std::string& script, int timeout_ms) {
 
 bool OracleInstance::WaitGone(long long max_ms, std::vector<ProcessInfo>* left) {
   const std::string sid = site_.sid;
-  const long long until = clock_->NowMs() + max_ms;
   std::string err;
-  for (;;) {
-    if (!FindOwned(
-            procs_, site_.owner.uid,
-            [&sid](const std::vector<std::string>& argv) { return IsStopTarget(argv, sid); }, left,
-            &err)) {
-      log_->Warn(err);
-    } else if (left->empty()) {
-      return true;
-    }
-    if (clock_->NowMs() >= until) return false;
-    clock_->SleepMs(kPollMs);
-  }
+  const bool gone = WaitOwnedGone(
+      procs_, site_.owner.uid, clock_, max_ms,
+      [&sid](const std::vector<std::string>& argv) { return IsStopTarget(argv, sid); }, left, &err);
+  if (!err.empty()) log_->Warn(err);
+  return gone;
 }
 
 void OracleInstance::RecordShm(const std::vector<ProcessInfo>& procs) {
@@ -676,7 +661,8 @@ Result OracleInstance::Start(const Deadline& deadline) {
   }
   std::vector<StartAction> done;
   for (int i = 0; i < kMaxStartSteps; ++i) {
-    const StartDecision d = DecideStart(seen, done, config_.clear_backupmode, errors_, site_.sid);
+    const StartDecision d =
+        DecideStart(seen, done, config_.clear_backupmode, errors_.table(), site_.sid);
     if (d.action == StartAction::kDone) {
       if (ListProcesses(&procs, &err)) RecordShm(procs);
       log_->Info("instance " + site_.sid + " is OPEN" + (done.empty() ? " (already running)" : ""));
@@ -828,8 +814,8 @@ Result OracleInstance::Monitor(int depth, const Deadline& deadline) {
                                                std::to_string(procs.size()) + " remain");
   }
   if (depth < 10) return Result::Ok();
-  Result failure;
-  if (!LoadErrors(&failure)) return failure;
+  Result failure = errors_.Load(files_, config_.error_table);
+  if (!failure.ok()) return failure;
   const bool os_auth = config_.monuser.empty();
   const MonitorView first = Check(depth, os_auth, deadline);
   std::string login_error;
@@ -881,7 +867,8 @@ MonitorView OracleInstance::Check(int depth, bool as_sysdba, const Deadline& dea
 
 bool OracleInstance::LoginFailed(const MonitorView& view, std::string* message) const {
   if (!view.started || view.timed_out || view.step.have_row) return false;
-  const ErrorVerdict v = errors_.Worst(Concat(view.step.action_codes, view.step.query_codes));
+  const ErrorVerdict v =
+      errors_.table().Worst(Concat(view.step.action_codes, view.step.query_codes));
   if (v.error_class != ErrorClass::kLogin) return false;
   *message = CodeMessage(view.output, v.code);
   return true;
@@ -889,7 +876,7 @@ bool OracleInstance::LoginFailed(const MonitorView& view, std::string* message) 
 
 Result OracleInstance::Judge(const MonitorView& view, int depth) {
   std::string warning;
-  Result result = JudgeMonitor(view, depth, errors_, site_.sid, &warning);
+  Result result = JudgeMonitor(view, depth, errors_.table(), site_.sid, &warning);
   if (!warning.empty()) log_->Warn("monitor of " + site_.sid + ": " + warning);
   return result;
 }
@@ -897,35 +884,33 @@ Result OracleInstance::Judge(const MonitorView& view, int depth) {
 // ---------------------------------------------------------------------------------------------
 
 ocf::AgentSpec OracleAgentSpec(const OracleSystem& system, uid_t running_uid) {
-  auto bind = [system, running_uid](long long default_ms, auto action) {
-    return [system, running_uid, default_ms, action](const ocf::Context& ctx) -> Result {
-      OracleConfig config;
-      std::string err;
-      if (!OracleConfigFromParams(ctx.params, &config, &err)) {
-        return Result::Of(Status::kErrConfigured, err);
-      }
-      if (ctx.params.IsSet("monprofile") && ctx.action != "monitor") {
-        ctx.log->Warn(
-            "monprofile is not supported and ignored: twinarray never creates the "
-            "monitor user or its profile");
-      }
-      OracleSite site;
-      Result located = LocateSite(system.files, config.oratab, config.sid, config.home, config.user,
-                                  config.tns_admin, true, running_uid, &site);
-      if (!located.ok()) {
-        const std::string sid = config.sid;
-        return UnlessRunningHere(
-            located, system.procs,
-            [&sid](const std::vector<std::string>& argv) { return IsInstanceProcess(argv, sid); },
-            "instance " + sid);
-      }
-      ToolConfig tc{site.home, site.sid, site.tns_admin, site.owner, site.switch_user};
-      std::unique_ptr<OracleTools> tools = system.tools(tc);
-      OracleInstance instance(config, site, tools.get(), system.procs, system.files, system.ipc,
-                              system.clock, ctx.log);
-      const Deadline deadline(system.clock, Deadline::BudgetFromEnv(ctx.env, default_ms));
-      return action(instance, ctx, deadline);
-    };
+  ocf::Builder<OracleInstance> build =
+      [system, running_uid](const ocf::Context& ctx, const Deadline&,
+                            const std::function<Result(OracleInstance&)>& use) -> Result {
+    OracleConfig config;
+    std::string err;
+    if (!OracleConfigFromParams(ctx.params, &config, &err)) {
+      return Result::Of(Status::kErrConfigured, err);
+    }
+    if (ctx.params.IsSet("monprofile") && ctx.action != "monitor") {
+      ctx.log->Warn(
+          "monprofile is not supported and ignored: twinarray never creates the "
+          "monitor user or its profile");
+    }
+    OracleSite site;
+    Result located = LocateSite(system.files, config.oratab, config.sid, config.home, config.user,
+                                config.tns_admin, true, running_uid, &site);
+    if (!located.ok()) {
+      const std::string sid = config.sid;
+      return UnlessRunningHere(
+          located, system.procs,
+          [&sid](const std::vector<std::string>& argv) { return IsInstanceProcess(argv, sid); },
+          "instance " + sid);
+    }
+    std::unique_ptr<OracleTools> tools = system.tools(ToolConfigOf(site));
+    OracleInstance instance(config, site, tools.get(), system.procs, system.files, system.ipc,
+                            system.clock, ctx.log);
+    return use(instance);
   };
   ocf::AgentSpec spec;
   spec.name = "oracle";
@@ -950,36 +935,26 @@ ocf::AgentSpec OracleAgentSpec(const OracleSystem& system, uid_t running_uid) {
   auto monitor = [](OracleInstance& o, const ocf::Context& c, const Deadline& d) {
     return o.Monitor(c.check_level, d);
   };
-  spec.actions = {
-      {.name = "start",
-       .timeout_s = 180,
-       .handler = bind(180000, [](OracleInstance& o, const ocf::Context&,
-                                  const Deadline& d) { return o.Start(d); })},
-      {.name = "stop",
-       .timeout_s = 120,
-       .handler = bind(120000, [](OracleInstance& o, const ocf::Context&,
-                                  const Deadline& d) { return o.Stop(d); })},
-      {.name = "monitor",
-       .timeout_s = 20,
-       .interval_s = 10,
-       .depth = 0,
-       .handler = bind(20000, monitor)},
-      {.name = "monitor",
-       .timeout_s = 60,
-       .interval_s = 60,
-       .depth = 10,
-       .handler = bind(60000, monitor)},
-      {.name = "monitor",
-       .timeout_s = 60,
-       .interval_s = 300,
-       .depth = 20,
-       .handler = bind(60000, monitor)},
-      {.name = "validate-all",
-       .timeout_s = 10,
-       .handler = bind(10000, [](OracleInstance& o, const ocf::Context&,
-                                 const Deadline&) { return o.Validate(); })},
-      {.name = "meta-data", .timeout_s = 5},
-  };
+  spec.actions = ocf::BindActions<OracleInstance>(
+      system.clock, build,
+      {
+          {.name = "start",
+           .timeout_s = 180,
+           .run = [](OracleInstance& o, const ocf::Context&,
+                     const Deadline& d) { return o.Start(d); }},
+          {.name = "stop",
+           .timeout_s = 120,
+           .run = [](OracleInstance& o, const ocf::Context&,
+                     const Deadline& d) { return o.Stop(d); }},
+          {.name = "monitor", .timeout_s = 20, .interval_s = 10, .depth = 0, .run = monitor},
+          {.name = "monitor", .timeout_s = 60, .interval_s = 60, .depth = 10, .run = monitor},
+          {.name = "monitor", .timeout_s = 60, .interval_s = 300, .depth = 20, .run = monitor},
+          {.name = "validate-all",
+           .timeout_s = 10,
+           .run = [](OracleInstance& o, const ocf::Context&,
+                     const Deadline&) { return o.Validate(); }},
+          {.name = "meta-data", .timeout_s = 5},
+      });
   return spec;
 }
 

@@ -24,7 +24,10 @@
 
 #include "lib/ocf/agent.h"
 #include "lib/ocf/deadline.h"
-#include "lib/oracle/common.h"
+#include "lib/oracle/errors.h"
+#include "lib/oracle/output.h"
+#include "lib/oracle/site.h"
+#include "lib/oracle/system.h"
 
 namespace twinarray {
 
@@ -177,7 +180,6 @@ class OracleInstance {
   bool LoginFailed(const MonitorView& view, std::string* message) const;
   /// JudgeMonitor, logging its warning.
   ocf::Result Judge(const MonitorView& view, int depth);
-  bool LoadErrors(ocf::Result* failure);
 
   OracleConfig config_;
   OracleSite site_;
@@ -187,8 +189,7 @@ class OracleInstance {
   SysvIpc* ipc_;
   Clock* clock_;
   Logger* log_;
-  ErrorTable errors_;
-  bool errors_loaded_ = false;
+  ErrorTableOnce errors_;
 };
 
 /// The OCF agent. `running_uid` is the agent's effective uid.

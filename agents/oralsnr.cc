@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "agents/oracle.h"
+#include "lib/ocf/binding.h"
 #include "lib/ocf/deadline.h"
 #include "lib/ocf/log.h"
 
@@ -149,13 +150,6 @@ OracleListener::OracleListener(ListenerConfig config, OracleSite site, OracleToo
       clock_(clock),
       log_(log) {}
 
-bool OracleListener::LoadErrors(Result* failure) {
-  if (errors_loaded_) return true;
-  *failure = LoadErrorTable(files_, config_.error_table, &errors_);
-  errors_loaded_ = failure->ok();
-  return errors_loaded_;
-}
-
 Result OracleListener::Validate() {
   for (const char* tool : {"lsnrctl", "tnsping"}) {
     if (std::string(tool) == "tnsping" && !config_.tnsping) continue;
@@ -164,36 +158,31 @@ Result OracleListener::Validate() {
                                    "/bin");
     }
   }
-  Result r;
-  if (!LoadErrors(&r)) return r;
+  Result r = errors_.Load(files_, config_.error_table);
+  if (!r.ok()) return r;
   return Result::Ok();
+}
+
+std::function<bool(const std::vector<std::string>&)> OracleListener::OwnListener(
+    const std::string& name) const {
+  const std::string own = site_.home + "/bin/tnslsnr";
+  return [name, own](const std::vector<std::string>& argv) {
+    return IsListenerProcess(argv, name) && (argv[0][0] != '/' || argv[0] == own);
+  };
 }
 
 bool OracleListener::Processes(const std::string& name, std::vector<ProcessInfo>* procs,
                                std::string* err) {
-  const std::string own = site_.home + "/bin/tnslsnr";
-  const uid_t uid = site_.owner.uid;
-  return FindOwned(
-      procs_, uid,
-      [&](const std::vector<std::string>& argv) {
-        return IsListenerProcess(argv, name) && (argv[0][0] != '/' || argv[0] == own);
-      },
-      procs, err);
+  return FindOwned(procs_, site_.owner.uid, OwnListener(name), procs, err);
 }
 
 bool OracleListener::WaitGone(const std::string& name, long long max_ms,
                               std::vector<ProcessInfo>* left) {
-  const long long until = clock_->NowMs() + max_ms;
   std::string err;
-  for (;;) {
-    if (!Processes(name, left, &err)) {
-      log_->Warn(err);
-    } else if (left->empty()) {
-      return true;
-    }
-    if (clock_->NowMs() >= until) return false;
-    clock_->SleepMs(kPollMs);
-  }
+  const bool gone =
+      WaitOwnedGone(procs_, site_.owner.uid, clock_, max_ms, OwnListener(name), left, &err);
+  if (!err.empty()) log_->Warn(err);
+  return gone;
 }
 
 bool OracleListener::KillLeftovers(const std::string& name, const Deadline& deadline,
@@ -215,7 +204,7 @@ bool OracleListener::KillLeftovers(const std::string& name, const Deadline& dead
 
 Result OracleListener::Status(const std::string& name, const Deadline& deadline) {
   return JudgeListenerStatus(name, tools_->Lsnrctl({"status", name}, deadline.StepMs(kToolCapMs)),
-                             errors_);
+                             errors_.table());
 }
 
 Result OracleListener::Ping(const Deadline& deadline) {
@@ -227,7 +216,7 @@ Result OracleListener::Ping(const Deadline& deadline) {
   }
   int msec = 0;
   if (ParseTnspingOk(r.output, &msec)) return Result::Ok();
-  return ResultOfCodes(ErrorCodes(r.output), r.output, errors_, "tnsping " + alias);
+  return ResultOfCodes(ErrorCodes(r.output), r.output, errors_.table(), "tnsping " + alias);
 }
 
 Result OracleListener::StartOne(const std::string& name, const Deadline& deadline) {
@@ -255,7 +244,7 @@ Result OracleListener::StartOne(const std::string& name, const Deadline& deadlin
   const std::vector<std::string> codes = ErrorCodes(r.output);
   const bool already = std::find(codes.begin(), codes.end(), "TNS-01106") != codes.end();
   if (!LsnrctlCompleted(r.output) && !already) {
-    return ResultOfCodes(codes, r.output, errors_, "lsnrctl start " + name);
+    return ResultOfCodes(codes, r.output, errors_.table(), "lsnrctl start " + name);
   }
   // The listener answers a moment after lsnrctl returns.
   const long long until = clock_->NowMs() + std::min(kVerifyMs, deadline.RemainingMs());
@@ -338,8 +327,8 @@ Result OracleListener::Monitor(int depth, const Deadline& deadline) {
     return Result::Of(Status::kErrGeneric, "listener(s) " + Names(stopped) + " not running");
   }
   if (depth < 10) return Result::Ok();
-  Result r;
-  if (!LoadErrors(&r)) return r;
+  Result r = errors_.Load(files_, config_.error_table);
+  if (!r.ok()) return r;
   for (const std::string& name : config_.listeners) {
     r = Status(name, deadline);
     if (!r.ok()) return r;
@@ -349,34 +338,32 @@ Result OracleListener::Monitor(int depth, const Deadline& deadline) {
 }
 
 ocf::AgentSpec ListenerAgentSpec(const OracleSystem& system, uid_t running_uid) {
-  auto bind = [system, running_uid](long long default_ms, auto action) {
-    return [system, running_uid, default_ms, action](const ocf::Context& ctx) -> Result {
-      ListenerConfig config;
-      std::string err;
-      if (!ListenerConfigFromParams(ctx.params, &config, &err)) {
-        return Result::Of(Status::kErrConfigured, err);
-      }
-      OracleSite site;
-      Result located = LocateSite(system.files, config.oratab, config.sid, config.home, config.user,
-                                  config.tns_admin, false, running_uid, &site);
-      if (!located.ok()) {
-        const std::vector<std::string> names = config.listeners;
-        return UnlessRunningHere(
-            located, system.procs,
-            [&names](const std::vector<std::string>& argv) {
-              return std::any_of(names.begin(), names.end(), [&argv](const std::string& n) {
-                return IsListenerProcess(argv, n);
-              });
-            },
-            "listener(s) " + Names(names));
-      }
-      ToolConfig tc{site.home, site.sid, site.tns_admin, site.owner, site.switch_user};
-      std::unique_ptr<OracleTools> tools = system.tools(tc);
-      OracleListener listener(config, site, tools.get(), system.procs, system.files, system.clock,
-                              ctx.log);
-      const Deadline deadline(system.clock, Deadline::BudgetFromEnv(ctx.env, default_ms));
-      return action(listener, ctx, deadline);
-    };
+  ocf::Builder<OracleListener> build =
+      [system, running_uid](const ocf::Context& ctx, const Deadline&,
+                            const std::function<Result(OracleListener&)>& use) -> Result {
+    ListenerConfig config;
+    std::string err;
+    if (!ListenerConfigFromParams(ctx.params, &config, &err)) {
+      return Result::Of(Status::kErrConfigured, err);
+    }
+    OracleSite site;
+    Result located = LocateSite(system.files, config.oratab, config.sid, config.home, config.user,
+                                config.tns_admin, false, running_uid, &site);
+    if (!located.ok()) {
+      const std::vector<std::string> names = config.listeners;
+      return UnlessRunningHere(
+          located, system.procs,
+          [&names](const std::vector<std::string>& argv) {
+            return std::any_of(names.begin(), names.end(), [&argv](const std::string& n) {
+              return IsListenerProcess(argv, n);
+            });
+          },
+          "listener(s) " + Names(names));
+    }
+    std::unique_ptr<OracleTools> tools = system.tools(ToolConfigOf(site));
+    OracleListener listener(config, site, tools.get(), system.procs, system.files, system.clock,
+                            ctx.log);
+    return use(listener);
   };
   ocf::AgentSpec spec;
   spec.name = "oralsnr";
@@ -394,31 +381,25 @@ ocf::AgentSpec ListenerAgentSpec(const OracleSystem& system, uid_t running_uid) 
   auto monitor = [](OracleListener& l, const ocf::Context& c, const Deadline& d) {
     return l.Monitor(c.check_level, d);
   };
-  spec.actions = {
-      {.name = "start",
-       .timeout_s = 120,
-       .handler = bind(120000, [](OracleListener& l, const ocf::Context&,
-                                  const Deadline& d) { return l.Start(d); })},
-      {.name = "stop",
-       .timeout_s = 120,
-       .handler = bind(120000, [](OracleListener& l, const ocf::Context&,
-                                  const Deadline& d) { return l.Stop(d); })},
-      {.name = "monitor",
-       .timeout_s = 20,
-       .interval_s = 10,
-       .depth = 0,
-       .handler = bind(20000, monitor)},
-      {.name = "monitor",
-       .timeout_s = 60,
-       .interval_s = 60,
-       .depth = 10,
-       .handler = bind(60000, monitor)},
-      {.name = "validate-all",
-       .timeout_s = 10,
-       .handler = bind(10000, [](OracleListener& l, const ocf::Context&,
-                                 const Deadline&) { return l.Validate(); })},
-      {.name = "meta-data", .timeout_s = 5},
-  };
+  spec.actions = ocf::BindActions<OracleListener>(
+      system.clock, build,
+      {
+          {.name = "start",
+           .timeout_s = 120,
+           .run = [](OracleListener& l, const ocf::Context&,
+                     const Deadline& d) { return l.Start(d); }},
+          {.name = "stop",
+           .timeout_s = 120,
+           .run = [](OracleListener& l, const ocf::Context&,
+                     const Deadline& d) { return l.Stop(d); }},
+          {.name = "monitor", .timeout_s = 20, .interval_s = 10, .depth = 0, .run = monitor},
+          {.name = "monitor", .timeout_s = 60, .interval_s = 60, .depth = 10, .run = monitor},
+          {.name = "validate-all",
+           .timeout_s = 10,
+           .run = [](OracleListener& l, const ocf::Context&,
+                     const Deadline&) { return l.Validate(); }},
+          {.name = "meta-data", .timeout_s = 5},
+      });
   return spec;
 }
 

@@ -9,12 +9,16 @@
 #ifndef TWINARRAY_AGENTS_ORALSNR_H_
 #define TWINARRAY_AGENTS_ORALSNR_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "lib/ocf/agent.h"
 #include "lib/ocf/deadline.h"
-#include "lib/oracle/common.h"
+#include "lib/oracle/errors.h"
+#include "lib/oracle/output.h"
+#include "lib/oracle/site.h"
+#include "lib/oracle/system.h"
 
 namespace twinarray {
 
@@ -50,6 +54,8 @@ class OracleListener {
   ocf::Result Monitor(int depth, const Deadline& deadline);
 
  private:
+  /// Accepts the tnslsnr of listener `name` started from this home (or by a bare name).
+  std::function<bool(const std::vector<std::string>&)> OwnListener(const std::string& name) const;
   bool Processes(const std::string& name, std::vector<ProcessInfo>* procs, std::string* err);
   bool WaitGone(const std::string& name, long long max_ms, std::vector<ProcessInfo>* left);
   bool KillLeftovers(const std::string& name, const Deadline& deadline,
@@ -58,7 +64,6 @@ class OracleListener {
   ocf::Result Ping(const Deadline& deadline);
   ocf::Result StartOne(const std::string& name, const Deadline& deadline);
   ocf::Result StopOne(const std::string& name, const Deadline& deadline);
-  bool LoadErrors(ocf::Result* failure);
 
   ListenerConfig config_;
   OracleSite site_;
@@ -67,8 +72,7 @@ class OracleListener {
   OracleFiles* files_;
   Clock* clock_;
   Logger* log_;
-  ErrorTable errors_;
-  bool errors_loaded_ = false;
+  ErrorTableOnce errors_;
 };
 
 ocf::AgentSpec ListenerAgentSpec(const OracleSystem& system, uid_t running_uid);

@@ -1,26 +1,17 @@
 // ocf:twinarray:oralsnr — entry point: wires the real system seams into the agent.
 #include <unistd.h>
 
-#include <cstdio>
-#include <cstring>
-
 #include "agents/oralsnr.h"
-#include "lib/ocf/agent.h"
-#include "lib/oracle/common.h"
-#include "lib/pacemaker/crm_config_record.h"
+#include "lib/ocf/binding.h"
+#include "lib/oracle/errors.h"
+#include "lib/oracle/output.h"
+#include "lib/oracle/site.h"
+#include "lib/oracle/system.h"
 #include "lib/sys/state_file.h"
 
 int main(int argc, char** argv, char** envp) {
   using namespace twinarray;
   const ocf::Env env = ocf::EnvFromArray(envp);
-  std::unique_ptr<ProcessTable> procs = NewProcTable();
-  std::unique_ptr<OracleFiles> files = NewRealFiles(kRuntimeDir);
-  std::unique_ptr<Clock> clock = NewRealClock();
-  OracleSystem system{procs.get(), files.get(), nullptr, clock.get(), NewRealTools};
-  const ocf::AgentSpec spec = ListenerAgentSpec(system, geteuid());
-  std::string out, err;
-  const int status = ocf::RunAgent(spec, argc, argv, env, &out, &err);
-  std::fputs(out.c_str(), stdout);
-  std::fputs(err.c_str(), stderr);
-  return status;
+  const RealOracleSystem real(kRuntimeDir);
+  return ocf::AgentMain(ListenerAgentSpec(real.system(), geteuid()), argc, argv, env);
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "lib/multipath/daemon.h"
+#include "lib/pacemaker/node_attributes.h"
 #include "tests/fakes.h"
 
 namespace twinarray {

@@ -1,4 +1,5 @@
-// In-memory fakes of the Oracle agents' seams (lib/oracle/common.h), for unit tests only.
+// In-memory fakes of the Oracle agents' seams (lib/oracle/{site,system,output,errors}.h), for unit
+// tests only.
 #ifndef TWINARRAY_TESTS_ORACLE_FAKES_H_
 #define TWINARRAY_TESTS_ORACLE_FAKES_H_
 
@@ -10,7 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "lib/oracle/common.h"
+#include "lib/oracle/errors.h"
+#include "lib/oracle/output.h"
+#include "lib/oracle/site.h"
+#include "lib/oracle/system.h"
 #include "tests/fakes.h"
 
 namespace twinarray {

@@ -1,6 +1,5 @@
-// The system seams of the multipath agent besides device-mapper: the multipathd daemon and the
-// node attribute that tells the cluster how many arrays this node reaches. Unit tests use
-// in-memory fakes (tests/fakes.h).
+// The multipathd seam of the multipath agent (device-mapper is lib/sys/device_mapper.h). Unit
+// tests use in-memory fakes (tests/mpath_fakes.h).
 #ifndef TWINARRAY_LIB_MULTIPATH_DAEMON_H_
 #define TWINARRAY_LIB_MULTIPATH_DAEMON_H_
 
@@ -34,22 +33,6 @@ class MultipathDaemon {
 /// The production daemon seam. Children get PATH from `env` (default: kDefaultPath) and
 /// nothing else.
 std::unique_ptr<MultipathDaemon> NewMultipathDaemon(const ocf::Env& env);
-
-/// Transient node attributes of this node (the status section of the CIB; gone when the node
-/// leaves the cluster). Methods log nothing.
-class NodeAttributes {
- public:
-  virtual ~NodeAttributes() = default;
-  /// Sets `name` to `value` with `dampen_s` seconds of dampening. Unless `force`, an
-  /// implementation may skip the update when it knows the attribute already has this value.
-  virtual bool Update(const std::string& name, const std::string& value, int dampen_s, bool force,
-                      std::string* err) = 0;
-  virtual bool Delete(const std::string& name, std::string* err) = 0;
-};
-
-/// The production attributes: `attrd_updater` by argument vector, with the last value written
-/// cached in `cache_dir` (file `node-attr-<name>`) so that an unchanged value forks nothing.
-std::unique_ptr<NodeAttributes> NewAttrdUpdater(const ocf::Env& env, const std::string& cache_dir);
 
 }  // namespace twinarray
 

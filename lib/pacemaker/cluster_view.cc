@@ -6,6 +6,7 @@
 #include <boost/property_tree/xml_parser.hpp>
 #include <sstream>
 
+#include "lib/pacemaker/tools.h"
 #include "lib/sys/subprocess.h"
 
 namespace twinarray {
@@ -218,21 +219,13 @@ namespace {
 
 class PacemakerSource : public ClusterSource {
  public:
-  explicit PacemakerSource(const ocf::Env& env) {
-    auto path = env.find("PATH");
-    path_ = path != env.end() && !path->second.empty() ? path->second : kDefaultPath;
-    child_env_.push_back("PATH=" + path_);
-    for (const char* key : {"CIB_file", "CIB_shadow", "LC_ALL", "LANG"}) {
-      auto it = env.find(key);
-      if (it != env.end()) child_env_.push_back(std::string(key) + "=" + it->second);
-    }
-  }
+  explicit PacemakerSource(const ocf::Env& env) : tools_(env) {}
 
   bool CrmMon(std::string* xml, std::string* err) override {
     RunResult r;
-    if (!Run("crm_mon",
-             {"--one-shot", "--output-as=xml", "--inactive", "--include=fencing-succeeded"}, &r,
-             err)) {
+    if (!tools_.Run("crm_mon",
+                    {"--one-shot", "--output-as=xml", "--inactive", "--include=fencing-succeeded"},
+                    kToolTimeoutMs, &r, err)) {
       return false;
     }
     if (r.out.find("<pacemaker-result") == std::string::npos) {
@@ -254,7 +247,8 @@ class PacemakerSource : public ClusterSource {
   bool LocalNode(std::string* name, std::string* err) override {
     RunResult r;
     std::string ignored;
-    if (Run("crm_node", {"--name"}, &r, &ignored) && r.Succeeded() && !FirstLine(r.out).empty()) {
+    if (tools_.Run("crm_node", {"--name"}, kToolTimeoutMs, &r, &ignored) && r.Succeeded() &&
+        !FirstLine(r.out).empty()) {
       *name = FirstLine(r.out);
       return true;
     }
@@ -269,40 +263,17 @@ class PacemakerSource : public ClusterSource {
   }
 
  private:
-  bool Run(const std::string& tool, std::vector<std::string> args, RunResult* r, std::string* err) {
-    const std::string program = FindProgram(tool, path_);
-    if (program.empty()) {
-      *err = tool + " not found in PATH (no cluster software)";
-      return false;
-    }
-    args.insert(args.begin(), program);
-    RunOptions options;
-    options.env = child_env_;
-    options.timeout_ms = kToolTimeoutMs;
-    *r = RunProgram(args, options);
-    if (!r->started) {
-      *err = r->error;
-      return false;
-    }
-    return true;
-  }
-
   bool RunOk(const std::string& tool, const std::vector<std::string>& args, std::string* out,
              std::string* err) {
     RunResult r;
-    if (!Run(tool, args, &r, err)) return false;
-    if (!r.Succeeded()) {
-      *err = tool + ": " + r.Describe(kToolTimeoutMs) + ": " + FirstLine(r.err);
-      return false;
-    }
+    if (!tools_.RunOk(tool, args, kToolTimeoutMs, &r, err)) return false;
     *out = r.out;
     return true;
   }
 
   static std::string FirstLine(const std::string& text) { return text.substr(0, text.find('\n')); }
 
-  std::string path_;
-  std::vector<std::string> child_env_;
+  PacemakerTools tools_;
 };
 
 }  // namespace

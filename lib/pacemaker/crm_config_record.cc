@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "lib/ocf/deadline.h"
+#include "lib/pacemaker/tools.h"
 #include "lib/sys/atomic_file.h"
 #include "lib/sys/subprocess.h"
 
@@ -146,21 +147,13 @@ class CrmAttributeRecord : public ClusterRecord {
  public:
   CrmAttributeRecord(const ocf::Env& env, std::string cache_dir, const Deadline* deadline,
                      PacemakerPresence* presence)
-      : cache_dir_(std::move(cache_dir)), deadline_(deadline), presence_(presence) {
+      : tools_(env), cache_dir_(std::move(cache_dir)), deadline_(deadline), presence_(presence) {
     if (presence_ == nullptr) {
       own_presence_ = NewProcPacemakerPresence();
       presence_ = own_presence_.get();
     }
     if (deadline_ == nullptr) own_clock_ = NewRealClock();
-    auto path = env.find("PATH");
-    path_ = path != env.end() && !path->second.empty() ? path->second : kDefaultPath;
-    child_env_.push_back("PATH=" + path_);
-    for (const char* key : {"CIB_file", "CIB_shadow"}) {
-      auto it = env.find(key);
-      if (it == env.end()) continue;
-      child_env_.push_back(std::string(key) + "=" + it->second);
-      cluster_known_ = std::string(key) + " is set";
-    }
+    cluster_known_ = tools_.cib_override();
   }
 
   RecordStatus Read(const std::string& key, std::string* value, std::string* err) override {
@@ -299,7 +292,7 @@ class CrmAttributeRecord : public ClusterRecord {
   Outcome Ask(const std::vector<std::string>& args, bool query, const Deadline& deadline,
               std::string* value, std::string* err) const {
     const std::string what = "crm_attribute " + args[4] + " of " + args[3];
-    const std::string program = FindProgram(kCrmAttribute, path_);
+    const std::string program = tools_.Find(kCrmAttribute);
     if (program.empty()) {
       if (NoClusterHere(/*installed=*/false, err)) return Outcome::kNoCluster;
       *err = what + ": crm_attribute not found in PATH, but a cluster is expected (" +
@@ -340,7 +333,7 @@ class CrmAttributeRecord : public ClusterRecord {
       return Outcome::kFailed;
     }
     RunOptions options;
-    options.env = child_env_;
+    options.env = tools_.child_env();
     options.timeout_ms = deadline.StepMs(kCallCapMs);
     const RunResult r = RunProgram(argv, options);
     const bool exited = r.started && !r.timed_out && r.term_signal == 0;
@@ -419,13 +412,12 @@ class CrmAttributeRecord : public ClusterRecord {
     return unlink(CachePath(key).c_str()) == 0 || errno == ENOENT;
   }
 
+  PacemakerTools tools_;
   std::string cache_dir_;
   const Deadline* deadline_;
   std::unique_ptr<Clock> own_clock_;
   PacemakerPresence* presence_;
   std::unique_ptr<PacemakerPresence> own_presence_;
-  std::string path_;
-  std::vector<std::string> child_env_;
   std::string cluster_known_;  ///< Why a cluster is there by definition; "" when not known.
 };
 

@@ -6,7 +6,10 @@
 #include <vector>
 
 #include "agents/oracle.h"
-#include "lib/oracle/common.h"
+#include "lib/oracle/errors.h"
+#include "lib/oracle/output.h"
+#include "lib/oracle/site.h"
+#include "lib/oracle/system.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace {
