@@ -13,7 +13,7 @@
 //   succeeds while a process of the instance remains.
 // sqlplus runs as the Oracle owner (setuid/setgid + execve), connects with OS authentication
 //   (`/ as sysdba`) unless monuser is set, whose password goes to sqlplus on standard input only.
-// ORA- codes seen are classified by the error table (oracle_common.h). A monitor whose own login
+// ORA- codes seen are classified by the error table (lib/oracle/errors.h). A monitor whose own login
 //   fails (class login: ORA-01017, ORA-28000, ORA-28001, ...) checks again by OS authentication
 //   and reports DEGRADED unless that check finds the database failing; never fatal.
 #ifndef TWINARRAY_AGENTS_ORACLE_H_

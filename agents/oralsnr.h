@@ -5,7 +5,7 @@
 // monitor depth 0: a `tnslsnr NAME` process of the owner runs (read from /proc, no fork).
 // depth 10: `lsnrctl status NAME` completes (its answer parsed), and with `tnsping` set the alias
 // answers. stop: `lsnrctl stop NAME`, then SIGTERM/SIGKILL of leftover tnslsnr processes; never
-// succeeds while one remains. TNS- codes are classified by the error table (oracle_common.h).
+// succeeds while one remains. TNS- codes are classified by the error table (lib/oracle/errors.h).
 #ifndef TWINARRAY_AGENTS_ORALSNR_H_
 #define TWINARRAY_AGENTS_ORALSNR_H_
 

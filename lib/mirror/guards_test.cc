@@ -2,12 +2,12 @@
 // combination of what a leg can look like, what the cluster record and the rebuild mark say, and
 // the mirror's initial_source, checked against invariants stated independently of the code. The
 // table of invariants is in docs/mirror.md ("The guard's invariants").
+#include "lib/mirror/guards.h"
+
 #include <doctest/doctest.h>
 
 #include <string>
 #include <vector>
-
-#include "agents/mirror.h"
 
 namespace twinarray {
 namespace {
