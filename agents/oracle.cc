@@ -9,6 +9,7 @@
 #include "lib/ocf/binding.h"
 #include "lib/ocf/deadline.h"
 #include "lib/ocf/log.h"
+#include "lib/sys/text.h"
 
 namespace twinarray {
 namespace {
@@ -48,12 +49,6 @@ std::string Join(const std::vector<std::string>& items) {
 std::string ToUpper(std::string s) {
   for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return s;
-}
-
-std::string Trimmed(const std::string& text) {
-  const size_t begin = text.find_first_not_of(" \t\r\n");
-  if (begin == std::string::npos) return "";
-  return text.substr(begin, text.find_last_not_of(" \t\r\n") - begin + 1);
 }
 
 /// Every process of the instance for stop: background processes and dedicated servers
@@ -266,7 +261,7 @@ StepOutput ParseStepOutput(const std::string& output) {
   while (start < after.size()) {
     size_t end = after.find('\n', start);
     if (end == std::string::npos) end = after.size();
-    const std::string line = Trimmed(after.substr(start, end - start));
+    const std::string line = Trim(after.substr(start, end - start));
     if (line.rfind(kOpenModePrefix, 0) == 0)
       s.open_mode = line.substr(std::strlen(kOpenModePrefix));
     if (line == kCommitMarker) s.committed = true;
@@ -425,7 +420,7 @@ std::string CodeMessage(const std::string& output, const std::string& code) {
   while (start < output.size()) {
     size_t end = output.find('\n', start);
     if (end == std::string::npos) end = output.size();
-    const std::string line = Trimmed(output.substr(start, end - start));
+    const std::string line = Trim(output.substr(start, end - start));
     if (line.rfind(code, 0) == 0) return line;
     start = end + 1;
   }

@@ -15,6 +15,7 @@
 
 #include "lib/sys/state_file.h"
 #include "lib/sys/subprocess.h"
+#include "lib/sys/text.h"
 #include "lib/sys/tool_runner.h"
 
 namespace twinarray {
@@ -25,12 +26,6 @@ constexpr char kMultipathdSocket[] = "/org/kernel/linux/storage/multipathd";
 constexpr char kSystemdRunDir[] = "/run/systemd/system";
 constexpr int kCommandTimeoutMs = 20000;  // multipathd's own reply timeout is 4 s by default.
 constexpr int kStartPollMs = 200;
-
-std::string Trimmed(const std::string& text) {
-  const size_t begin = text.find_first_not_of(" \t\r\n");
-  if (begin == std::string::npos) return "";
-  return text.substr(begin, text.find_last_not_of(" \t\r\n") - begin + 1);
-}
 
 class RealMultipathDaemon : public MultipathDaemon {
  public:
@@ -75,7 +70,7 @@ class RealMultipathDaemon : public MultipathDaemon {
     for (int waited = 0;; waited += kStartPollMs) {
       std::string reply, ignored;
       if (Listening() && Command({"show", "daemon"}, &reply, &ignored)) {
-        state = Trimmed(reply);
+        state = Trim(reply);
         if (state.find("startup") == std::string::npos &&
             state.find("configure") == std::string::npos) {
           return true;
@@ -95,7 +90,7 @@ class RealMultipathDaemon : public MultipathDaemon {
     const bool ran = tools_.RunOk("multipathd", words, kCommandTimeoutMs, &r, err);
     *reply = r.out;
     if (!ran) return false;
-    const std::string answer = Trimmed(r.out);
+    const std::string answer = Trim(r.out);
     if (answer == "fail" || answer == "blacklisted" || answer.rfind("timeout", 0) == 0) {
       std::string command = "multipathd";
       for (const std::string& w : words) command += " " + w;

@@ -3,15 +3,11 @@
 #include <cctype>
 #include <cerrno>
 
-#include "lib/oracle/text.h"
+#include "lib/oracle/output.h"
+#include "lib/sys/text.h"
 
 namespace twinarray {
 namespace {
-
-using oracle_text::kCodePrefixes;
-using oracle_text::Lines;
-using oracle_text::Upper;
-using oracle_text::Words;
 
 constexpr ErrorClass kAllClasses[] = {ErrorClass::kIgnore,   ErrorClass::kWarn,
                                       ErrorClass::kLogin,    ErrorClass::kRestart,

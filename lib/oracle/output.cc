@@ -4,15 +4,10 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "lib/oracle/text.h"
+#include "lib/sys/text.h"
 
 namespace twinarray {
 namespace {
-
-using oracle_text::IsAlnum;
-using oracle_text::kCodePrefixes;
-using oracle_text::Lines;
-using oracle_text::Trim;
 
 constexpr char kCompleted[] = "The command completed successfully";
 

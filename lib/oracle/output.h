@@ -9,6 +9,9 @@
 
 namespace twinarray {
 
+/// The prefixes of the codes the tools print ("ORA-01034", "TNS-12541", ...).
+inline constexpr const char* kCodePrefixes[] = {"ORA", "TNS", "LRM", "SP2", "NNL", "PLS"};
+
 // Parsers of tool output.
 
 /// The error codes in `output` in order of first appearance, without duplicates: "ORA-01034",

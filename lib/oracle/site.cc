@@ -2,15 +2,10 @@
 
 #include <cctype>
 
-#include "lib/oracle/text.h"
+#include "lib/sys/text.h"
 
 namespace twinarray {
 namespace {
-
-using oracle_text::IsAlnum;
-using oracle_text::Lines;
-using oracle_text::Trim;
-using oracle_text::Upper;
 
 /// How often WaitOwnedGone looks again.
 constexpr int kGonePollMs = 100;

@@ -16,17 +16,12 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "lib/oracle/text.h"
 #include "lib/sys/state_file.h"
 #include "lib/sys/subprocess.h"
+#include "lib/sys/text.h"
 
 namespace twinarray {
-namespace {
-
-using oracle_text::Lines;
-using oracle_text::Words;
-
-}  // namespace
+namespace {}  // namespace
 
 std::vector<std::string> ToolEnvironment(const ToolConfig& config) {
   std::vector<std::string> env = {

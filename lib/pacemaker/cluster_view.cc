@@ -8,6 +8,7 @@
 
 #include "lib/pacemaker/tools.h"
 #include "lib/sys/subprocess.h"
+#include "lib/sys/text.h"
 
 namespace twinarray {
 namespace {
@@ -270,8 +271,6 @@ class PacemakerSource : public ClusterSource {
     *out = r.out;
     return true;
   }
-
-  static std::string FirstLine(const std::string& text) { return text.substr(0, text.find('\n')); }
 
   PacemakerTools tools_;
 };

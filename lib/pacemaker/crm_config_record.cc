@@ -34,7 +34,7 @@ constexpr char kCrmAttribute[] = "crm_attribute";
 std::string Errno(const std::string& what) { return what + ": " + std::strerror(errno); }
 
 /// The first line of `text` with control characters shown as '?' (it ends up in log lines).
-std::string FirstLine(const std::string& text) {
+std::string PrintableFirstLine(const std::string& text) {
   std::string line = text.substr(0, text.find('\n'));
   for (char& c : line) {
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
@@ -340,7 +340,7 @@ class CrmAttributeRecord : public ClusterRecord {
     if (exited && r.exit_code == kCrmExitNoSuchObject) return Outcome::kNoSuchKey;
     if (!r.Succeeded()) {
       *why = r.Describe(options.timeout_ms);
-      if (!r.err.empty()) *why += ": " + FirstLine(r.err);
+      if (!r.err.empty()) *why += ": " + PrintableFirstLine(r.err);
       return Outcome::kFailed;
     }
     if (!query) return Outcome::kOk;
@@ -348,7 +348,7 @@ class CrmAttributeRecord : public ClusterRecord {
     std::string out = r.out;
     if (!out.empty() && out.back() == '\n') out.pop_back();
     if (r.out.empty() || out.find('\n') != std::string::npos) {
-      *why = "exit 0 but the output is not one value: \"" + FirstLine(r.out) + "\"";
+      *why = "exit 0 but the output is not one value: \"" + PrintableFirstLine(r.out) + "\"";
       return Outcome::kFailed;
     }
     if (out.empty()) return Outcome::kNoSuchKey;

@@ -1,17 +1,9 @@
 #include "lib/sys/tool_runner.h"
 
+#include "lib/sys/text.h"
+
 namespace twinarray {
-namespace {
-
-std::string FirstLine(const std::string& text) { return text.substr(0, text.find('\n')); }
-
-std::string Trimmed(const std::string& text) {
-  const size_t begin = text.find_first_not_of(" \t\r\n");
-  if (begin == std::string::npos) return "";
-  return text.substr(begin, text.find_last_not_of(" \t\r\n") - begin + 1);
-}
-
-}  // namespace
+namespace {}  // namespace
 
 std::string SearchPath(const std::map<std::string, std::string>& env) {
   auto path = env.find("PATH");
@@ -54,7 +46,7 @@ bool ToolRunner::RunOk(const std::string& name, const std::vector<std::string>& 
   std::string command = name;
   for (const std::string& a : args) command += " " + a;
   *err = command + ": " + r->Describe(timeout_ms);
-  const std::string detail = FirstLine(Trimmed(r->err.empty() ? r->out : r->err));
+  const std::string detail = FirstLine(Trim(r->err.empty() ? r->out : r->err));
   if (!detail.empty()) *err += ": " + detail;
   return false;
 }
