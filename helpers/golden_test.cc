@@ -9,6 +9,7 @@
 #include <functional>
 #include <sstream>
 
+#include "helpers/metrics.h"
 #include "helpers/mirror_admin.h"
 #include "helpers/system_view.h"
 #include "tests/admin_world.h"
@@ -39,6 +40,7 @@ void CheckState(AdminWorld& w, const std::string& state) {
   const SystemView system = BuildSystemView(w.seams);
   CheckGolden("twinarray-status-" + state + ".txt", RenderSystemStatus(system));
   CheckGolden("twinarray-status-" + state + ".json", SystemStatusJson(system).Dump() + "\n");
+  CheckGolden("twinarray-status-" + state + ".prom", RenderMetrics(system));
 }
 
 AdminOutcome Run(AdminWorld& w, AdminOptions options,

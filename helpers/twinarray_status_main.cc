@@ -1,10 +1,11 @@
 // twinarray-status — one screen for the person on call. Wires the real seams into
-// BuildSystemView and prints its text or JSON rendering.
+// BuildSystemView and prints its text, JSON or Prometheus rendering.
 #include <sysexits.h>
 
 #include <boost/program_options.hpp>
 #include <iostream>
 
+#include "helpers/metrics.h"
 #include "helpers/real_seams.h"
 #include "helpers/system_view.h"
 
@@ -16,6 +17,7 @@ int main(int argc, char** argv, char** envp) {
   po::options_description options(std::string("usage: ") + kProgram + " [options]");
   options.add_options()("help,h", "this help")("version", "print the version")(
       "json", "machine-readable output")(
+      "prometheus", "the status as Prometheus metrics (text exposition format)")(
       "check", "exit 69 (EX_UNAVAILABLE) when the data is not protected (for monitoring)");
   po::variables_map vm;
   try {
@@ -36,7 +38,17 @@ int main(int argc, char** argv, char** envp) {
   const ocf::Env env = ocf::EnvFromArray(envp);
   std::unique_ptr<RealSeams> real = NewRealSeams(env);
   const SystemView view = BuildSystemView(real->seams);
-  std::cout << (vm.count("json") ? SystemStatusJson(view).Dump() + "\n" : RenderSystemStatus(view));
+  if (vm.count("json") && vm.count("prometheus")) {
+    std::cerr << kProgram << ": --json and --prometheus exclude each other\nTry '" << kProgram
+              << " --help'.\n";
+    return EX_USAGE;
+  }
+  if (vm.count("prometheus")) {
+    std::cout << RenderMetrics(view);
+  } else {
+    std::cout << (vm.count("json") ? SystemStatusJson(view).Dump() + "\n"
+                                   : RenderSystemStatus(view));
+  }
   std::string why;
   if (vm.count("check") && !SystemProtected(view, &why)) return EX_UNAVAILABLE;
   return EX_OK;
