@@ -4,27 +4,15 @@
 #include <map>
 #include <vector>
 
+#include "helpers/mirror_view.h"
+
 namespace twinarray {
 namespace {
 
 constexpr uint64_t kSectorBytes = 512;
-/// The states of a leg as twinarray_mirror_leg_state names them (a state set: one is 1).
-constexpr const char* kLegStates[] = {"in_sync", "resyncing", "failed", "absent", "unknown"};
-
-const char* LegState(char health) {
-  switch (health) {
-    case 'A':
-      return "in_sync";
-    case 'a':
-      return "resyncing";
-    case 'D':
-      return "failed";
-    case '-':
-      return "absent";
-    default:
-      return "unknown";
-  }
-}
+/// The states of a leg as twinarray_mirror_leg_state names them (a state set: one is 1), in the
+/// words of the JSON output (HealthKey).
+constexpr const char* kLegStates[] = {"in-sync", "out-of-sync", "failed", "absent", "unknown"};
 
 /// A label value with \, " and newline escaped as the text format wants.
 std::string Escape(const std::string& value) {
@@ -133,7 +121,7 @@ std::string RenderMetrics(const SystemView& view) {
       if (m.assembled && m.status_ok) {
         for (const char* state : kLegStates) {
           leg_state.Add({{"mirror", name}, {"leg", letter}, {"state", state}},
-                        std::string(state) == LegState(l.health) ? 1 : 0);
+                        std::string(state) == HealthKey(l.health) ? 1 : 0);
         }
       }
       if (record) leg_current.Add({{"mirror", name}, {"leg", letter}}, l.current ? 1 : 0);

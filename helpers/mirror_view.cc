@@ -88,21 +88,6 @@ const char* HealthWord(char health) {
   }
 }
 
-const char* HealthKey(char health) {
-  switch (health) {
-    case 'A':
-      return "in-sync";
-    case 'a':
-      return "out-of-sync";
-    case 'D':
-      return "failed";
-    case '-':
-      return "absent";
-    default:
-      return "unknown";
-  }
-}
-
 char HealthChar(LegHealth h) {
   switch (h) {
     case LegHealth::kInSync:
@@ -174,6 +159,21 @@ bool Copying(const MirrorView& view) {
 }
 
 }  // namespace
+
+const char* HealthKey(char health) {
+  switch (health) {
+    case 'A':
+      return "in-sync";
+    case 'a':
+      return "out-of-sync";
+    case 'D':
+      return "failed";
+    case '-':
+      return "absent";
+    default:
+      return "unknown";
+  }
+}
 
 bool ParseLegName(const std::string& text, int* leg) {
   if (text == "A" || text == "a") {

@@ -91,6 +91,10 @@ MirrorView BuildMirrorView(const MirrorTarget& target, const AdminSeams& seams);
 /// Re-reads the kernel status into `view` (for --wait loops and rate sampling).
 bool RefreshStatus(const AdminSeams& seams, MirrorView* view, std::string* err);
 
+/// The JSON and metrics word of a dm-raid health char: "in-sync", "out-of-sync", "failed",
+/// "absent", "unknown".
+const char* HealthKey(char health);
+
 /// A one-word state: "in-sync", "degraded", "resyncing", "verifying" (a check runs),
 /// "repairing", "stopped", "blocked" (stale-leg guard, or a record that cannot be read), "failed",
 /// "elsewhere".
