@@ -378,8 +378,9 @@ Result Mirror::Reload() {
   std::string err;
   if (!map_.ApplyRecoveryRate(&applied, &err)) return Result::Of(Status::kErrGeneric, err);
   if (applied) {
-    log_->Info("max_recovery_rate of " + config_.name + " set to " +
-               std::to_string(config_.max_recovery_rate_kib) + " KiB/s");
+    log_->Info("recovery rates of " + config_.name + " set to min " +
+               std::to_string(config_.min_recovery_rate_kib) + ", max " +
+               std::to_string(config_.max_recovery_rate_kib) + " KiB/s (0: md's own)");
   }
   return Result::Ok();
 }

@@ -42,7 +42,7 @@ class Mirror {
   /// 10: also a direct read through the mirror. `probe`: a map of that name that is not this
   /// mirror's means this mirror is not running (7) rather than an error.
   ocf::Result Monitor(int depth, bool probe = false);
-  /// Applies reloadable parameters (max_recovery_rate) to the running map.
+  /// Applies reloadable parameters (min_recovery_rate, max_recovery_rate) to the running map.
   ocf::Result Reload();
 
   /// How long stop waits for holders to close the device before failing.

@@ -84,6 +84,7 @@ TEST_CASE("mirror parameters: defaults and every invalid value") {
   REQUIRE(MirrorConfigFromParams(ParamsFrom(BaseEnv()), &c, &err));
   CHECK(c.region_size_kib == 512);
   CHECK(c.max_recovery_rate_kib == 0);
+  CHECK(c.min_recovery_rate_kib == 0);
   CHECK(c.auto_readd);
   CHECK(c.initial_source == -1);
   CHECK(c.Carved(0));
@@ -101,6 +102,19 @@ TEST_CASE("mirror parameters: defaults and every invalid value") {
       {"meta_a", "/dev/sdc", "must be set together"},
       {"region_size", "768", "not a power of two"},
   };
+  // A floor above the ceiling: dm-raid would refuse the table ("Bogus recovery rates").
+  {
+    ocf::Env env = BaseEnv();
+    env["OCF_RESKEY_min_recovery_rate"] = "20000";
+    env["OCF_RESKEY_max_recovery_rate"] = "10000";
+    CHECK_FALSE(MirrorConfigFromParams(ParamsFrom(env), &c, &err));
+    CHECK(err ==
+          "min_recovery_rate=20000 KiB/s is above max_recovery_rate=10000 KiB/s (dm-raid "
+          "refuses such a table)");
+    env["OCF_RESKEY_max_recovery_rate"] = "0";  // Unthrottled: any floor.
+    REQUIRE(MirrorConfigFromParams(ParamsFrom(env), &c, &err));
+    CHECK(c.min_recovery_rate_kib == 20000);
+  }
   for (const Bad& b : semantic) {
     CAPTURE(b.key);
     ocf::Env env = BaseEnv();
@@ -111,6 +125,7 @@ TEST_CASE("mirror parameters: defaults and every invalid value") {
   const Bad syntactic[] = {
       {"region_size", "2", "out of range"},        {"region_size", "big", "not an integer"},
       {"max_recovery_rate", "-1", "out of range"}, {"auto_readd", "perhaps", "not a boolean"},
+      {"min_recovery_rate", "-1", "out of range"}, {"min_recovery_rate", "fast", "not an integer"},
       {"initial_source", "c", "not one of"},       {"leg_b", "", "required parameter leg_b"},
   };
   for (const Bad& b : syntactic) {
@@ -629,6 +644,17 @@ TEST_CASE("reload applies a new max_recovery_rate to the running map only when i
   CHECK(f.dm.calls == std::vector<std::string>{"load twin0", "suspend twin0", "resume twin0"});
   CHECK(f.dm.maps["twin0"].table[0].params ==
         "raid1 5 0 region_size 1024 max_recovery_rate 10240 2 253:10 253:11 253:12 253:13");
+  // The floor alone changes: reloaded too, the ceiling kept.
+  f.dm.calls.clear();
+  f.config.min_recovery_rate_kib = 5120;
+  CHECK(f.Make().Reload().ok());
+  CHECK(f.dm.calls == std::vector<std::string>{"load twin0", "suspend twin0", "resume twin0"});
+  CHECK(f.dm.maps["twin0"].table[0].params ==
+        "raid1 7 0 region_size 1024 min_recovery_rate 5120 max_recovery_rate 10240 2 253:10 "
+        "253:11 253:12 253:13");
+  f.dm.calls.clear();
+  CHECK(f.Make().Reload().ok());
+  CHECK(f.dm.Count("load") == 0);
 }
 
 // ---------------------------------------------------------------------------------------------

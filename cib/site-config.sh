@@ -39,6 +39,7 @@ site_load() {
     *) echo "$file: WORKLOAD must be none or pgsql, not ${SITE[WORKLOAD]}" >&2; return 1 ;;
   esac
   SITE[MAX_RECOVERY_RATE_KIB]=${SITE[MAX_RECOVERY_RATE_KIB]:-0}
+  SITE[MIN_RECOVERY_RATE_KIB]=${SITE[MIN_RECOVERY_RATE_KIB]:-0}
   SITE[OP_TIMEOUT_SCALE]=${SITE[OP_TIMEOUT_SCALE]:-1}
   if [[ ! ${SITE[OP_TIMEOUT_SCALE]} =~ ^[1-9][0-9]?$ ]]; then
     echo "$file: OP_TIMEOUT_SCALE must be a whole number from 1 to 99, not ${SITE[OP_TIMEOUT_SCALE]}" >&2

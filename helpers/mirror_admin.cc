@@ -833,6 +833,14 @@ std::string MirrorAdmin::StartHint() const {
 AdminOutcome MirrorAdmin::Throttle(uint64_t max_rate_kib) {
   AdminOutcome out;
   if (!CheckOwnership(&out) || !CheckAssembled(&out)) return out;
+  const uint64_t floor_kib = view_.target.config.min_recovery_rate_kib;
+  if (max_rate_kib > 0 && floor_kib > max_rate_kib) {
+    return AdminOutcome::Fail(
+        AdminFailure::kUsage,
+        "--max-rate " + std::to_string(max_rate_kib) +
+            " is below the mirror's min_recovery_rate (" + std::to_string(floor_kib) +
+            " KiB/s): dm-raid refuses a ceiling under the floor. Nothing changed.");
+  }
   const std::string rate =
       max_rate_kib == 0 ? std::string("unlimited") : std::to_string(max_rate_kib) + " KiB/s";
   out.steps.push_back(

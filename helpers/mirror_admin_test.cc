@@ -546,6 +546,26 @@ TEST_CASE("throttle: reloads the table with the new rate and says how to keep it
         std::string::npos);
 }
 
+TEST_CASE("throttle: a ceiling under the resource's min_recovery_rate is refused, nothing loaded") {
+  AdminWorld w;
+  std::string cib = kCibResources;
+  const std::string leg_b = "<nvpair id=\"n3\" name=\"leg_b\" value=\"/dev/mapper/arrayB\"/>";
+  cib.replace(cib.find(leg_b), leg_b.size(),
+              leg_b + "<nvpair id=\"n4\" name=\"min_recovery_rate\" value=\"8000\"/>");
+  w.cluster.cib_resources = cib;
+  w.Resyncing();
+  const AdminOutcome low = Admin(w).Throttle(4000);
+  CHECK(low.failure == AdminFailure::kUsage);
+  CHECK(low.message.find("below the mirror's min_recovery_rate (8000 KiB/s)") != std::string::npos);
+  CHECK(w.dm.Count("load") == 0);
+  // At or above the floor: the table keeps the floor and gets the ceiling.
+  const AdminOutcome ok = Admin(w).Throttle(8000);
+  REQUIRE_MESSAGE(ok.ok(), ok.message);
+  CHECK(w.dm.maps["oradata"].table[0].params ==
+        "raid1 7 0 region_size 1024 min_recovery_rate 8000 max_recovery_rate 8000 2 253:12 "
+        "253:13 253:14 253:15");
+}
+
 TEST_CASE("replace: a blank new LUN is rebuilt in full from the current leg only") {
   AdminWorld w;
   w.Degraded();

@@ -59,6 +59,7 @@ bool ConfigFromKernel(const std::string& name, DeviceMapper* dm, MirrorConfig* c
   MirrorConfig c;
   c.name = name;
   c.region_size_kib = parsed.region_size_sectors / 2;
+  c.min_recovery_rate_kib = parsed.min_recovery_rate_kib;
   c.max_recovery_rate_kib = parsed.max_recovery_rate_kib;
   for (int i = 0; i < kLegCount; ++i) {
     std::string below;

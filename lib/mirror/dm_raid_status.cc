@@ -128,6 +128,9 @@ bool ParseRaidStatus(const std::string& params, RaidStatus* out, std::string* er
 
 std::string RenderRaidTable(const RaidTable& table) {
   std::vector<std::string> opts = {"0", "region_size", std::to_string(table.region_size_sectors)};
+  if (table.min_recovery_rate_kib > 0) {
+    opts.insert(opts.end(), {"min_recovery_rate", std::to_string(table.min_recovery_rate_kib)});
+  }
   if (table.max_recovery_rate_kib > 0) {
     opts.insert(opts.end(), {"max_recovery_rate", std::to_string(table.max_recovery_rate_kib)});
   }
@@ -177,6 +180,7 @@ bool ParseRaidTable(const std::string& params, RaidTable* out, std::string* err)
       continue;
     }
     if (key == "region_size") t.region_size_sectors = value;
+    if (key == "min_recovery_rate") t.min_recovery_rate_kib = value;
     if (key == "max_recovery_rate") t.max_recovery_rate_kib = value;
     if (key == "rebuild") {
       rebuild = value;

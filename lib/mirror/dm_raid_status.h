@@ -48,6 +48,7 @@ bool ParseRaidStatus(const std::string& params, RaidStatus* out, std::string* er
 /// The raid1 table the mirror agent loads (the params after "raid").
 struct RaidTable {
   uint64_t region_size_sectors = 0;
+  uint64_t min_recovery_rate_kib = 0;  ///< KiB/s per device md keeps to; 0: not given.
   uint64_t max_recovery_rate_kib = 0;  ///< KiB/s per device; 0: not given (unthrottled).
   int rebuild_leg = -1;                ///< Position to rebuild in full; -1: none.
   /// Per position: metadata and data device ("major:minor" or a path), "-" when absent.
@@ -55,7 +56,8 @@ struct RaidTable {
   std::vector<std::string> data_devices;
 };
 
-/// Renders `raid1 <#params> 0 region_size N [max_recovery_rate R] [rebuild I] 2 m0 d0 m1 d1`.
+/// Renders `raid1 <#params> 0 region_size N [min_recovery_rate F] [max_recovery_rate R]
+/// [rebuild I] 2 m0 d0 m1 d1`.
 std::string RenderRaidTable(const RaidTable& table);
 
 /// Parses the params of a dm-raid raid1 table line (as the kernel reports it back).

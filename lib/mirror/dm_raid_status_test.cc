@@ -109,7 +109,15 @@ TEST_CASE("raid1 table renders and parses back") {
   CHECK(back.meta_devices == t.meta_devices);
   CHECK(back.data_devices == t.data_devices);
 
+  t.min_recovery_rate_kib = 5000;
   t.rebuild_leg = -1;
+  CHECK(RenderRaidTable(t) ==
+        "raid1 7 0 region_size 1024 min_recovery_rate 5000 "
+        "max_recovery_rate 20000 2 253:1 253:2 253:3 253:4");
+  REQUIRE(ParseRaidTable(RenderRaidTable(t), &back, &err));
+  CHECK(back.min_recovery_rate_kib == 5000);
+  CHECK(back.max_recovery_rate_kib == 20000);
+  t.min_recovery_rate_kib = 0;
   t.max_recovery_rate_kib = 0;
   t.meta_devices[1] = "-";
   t.data_devices[1] = "-";

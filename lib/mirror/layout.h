@@ -24,6 +24,7 @@ struct MirrorConfig {
   std::array<std::string, kLegCount> legs;
   std::array<std::string, kLegCount> metas;  ///< Empty: carved from the leg.
   uint64_t region_size_kib = 512;
+  uint64_t min_recovery_rate_kib = 0;  ///< The resync floor (KiB/s per leg); 0: md's own.
   uint64_t max_recovery_rate_kib = 0;
   bool auto_readd = true;
   int initial_source = -1;  ///< -1: none; else the leg to copy a brand-new mirror from.

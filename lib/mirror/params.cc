@@ -67,6 +67,18 @@ std::vector<ocf::ParamSpec> MirrorParams() {
                .reloadable = true,
                .min_value = 0,
                .max_value = 1LL << 31});
+  p.push_back({.name = "min_recovery_rate",
+               .type = ParamType::kInteger,
+               .shortdesc = "resync rate floor in KiB/s per leg",
+               .longdesc = "Lower bound of resynchronisation and recovery I/O in KiB/s per leg, "
+                           "kept while the database writes (md slows a resync down to its "
+                           "speed_limit_min otherwise); 0 means md's own. At most "
+                           "max_recovery_rate when that is set. Applied to the running mirror on "
+                           "reload.",
+               .default_value = "0",
+               .reloadable = true,
+               .min_value = 0,
+               .max_value = 1LL << 31});
   p.push_back({.name = "auto_readd",
                .type = ParamType::kBoolean,
                .shortdesc = "re-add a returned leg automatically",
@@ -136,6 +148,14 @@ bool MirrorConfigFromParams(const ocf::Params& params, MirrorConfig* config, std
     return false;
   }
   c.max_recovery_rate_kib = static_cast<uint64_t>(params.GetInt("max_recovery_rate"));
+  c.min_recovery_rate_kib = static_cast<uint64_t>(params.GetInt("min_recovery_rate"));
+  if (c.min_recovery_rate_kib > 0 && c.max_recovery_rate_kib > 0 &&
+      c.min_recovery_rate_kib > c.max_recovery_rate_kib) {
+    *err = "min_recovery_rate=" + std::to_string(c.min_recovery_rate_kib) +
+           " KiB/s is above max_recovery_rate=" + std::to_string(c.max_recovery_rate_kib) +
+           " KiB/s (dm-raid refuses such a table)";
+    return false;
+  }
   c.auto_readd = params.GetBool("auto_readd");
   const std::string& source = params.Get("initial_source");
   c.initial_source = source == "a" ? 0 : source == "b" ? 1 : -1;

@@ -76,6 +76,7 @@ bool RaidMap::BuildTable(const std::array<bool, kLegCount>& use, int rebuild_leg
                          std::string* err) {
   RaidTable table;
   table.region_size_sectors = config_.region_size_kib * kSectorsPerKib;
+  table.min_recovery_rate_kib = config_.min_recovery_rate_kib;
   table.max_recovery_rate_kib = config_.max_recovery_rate_kib;
   table.rebuild_leg = rebuild_leg;
   uint64_t length = 0;
@@ -212,14 +213,18 @@ bool RaidMap::ApplyRecoveryRate(bool* applied, std::string* err) {
     *err = "cannot read the raid table of " + config_.name + (why.empty() ? "" : ": " + why);
     return false;
   }
-  if (parsed.max_recovery_rate_kib == config_.max_recovery_rate_kib) return true;
+  if (parsed.max_recovery_rate_kib == config_.max_recovery_rate_kib &&
+      parsed.min_recovery_rate_kib == config_.min_recovery_rate_kib) {
+    return true;
+  }
+  parsed.min_recovery_rate_kib = config_.min_recovery_rate_kib;
   parsed.max_recovery_rate_kib = config_.max_recovery_rate_kib;
   parsed.rebuild_leg = -1;  // Recovery progress lives in the superblocks.
   DmTarget target = table[0];
   target.params = RenderRaidTable(parsed);
   if (!dm_->Load(config_.name, {target}, &why) || !dm_->Suspend(config_.name, &why) ||
       !dm_->Resume(config_.name, &why)) {
-    *err = "cannot apply max_recovery_rate: " + why;
+    *err = "cannot apply the recovery rates: " + why;
     return false;
   }
   *applied = true;

@@ -55,9 +55,9 @@ class RaidMap {
   /// readable leg; the bitmap limits the resync to the regions written meanwhile). kFull: loads
   /// both legs with `leg` marked for rebuild. Any other mode fails with the plan's reason.
   bool ReAddLeg(int leg, const ReAddPlan& plan, std::string* err);
-  /// Applies the configuration's max_recovery_rate to the running map (a table reload with the
-  /// same legs, no rebuild flag); `*applied` tells whether it changed anything. No map: nothing to
-  /// do (it takes effect at the next start). A map that is not this mirror's is an error.
+  /// Applies the configuration's min_ and max_recovery_rate to the running map (a table reload with
+  /// the same legs, no rebuild flag); `*applied` tells whether it changed anything. No map: nothing
+  /// to do (it takes effect at the next start). A map that is not this mirror's is an error.
   bool ApplyRecoveryRate(bool* applied, std::string* err);
   /// Removes the carved dm-linear maps of `leg` (nothing for separate metadata devices).
   bool RemoveLegMaps(int leg, std::string* err);
