@@ -92,6 +92,8 @@ std::string RenderMetrics(const SystemView& view) {
              "Expected time until the running resync is done, at the measured rate.");
   Family max_rate("twinarray_mirror_max_recovery_rate_bytes_per_second",
                   "The running table's resync ceiling per leg (0: unthrottled).");
+  Family min_rate("twinarray_mirror_min_recovery_rate_bytes_per_second",
+                  "The running table's resync floor per leg (0: md's own).");
   Family mismatch("twinarray_mirror_mismatch_sectors",
                   "Sectors found different by the last check (verify) of this assembly.");
   Family paths_active("twinarray_mirror_leg_paths_active",
@@ -136,6 +138,7 @@ std::string RenderMetrics(const SystemView& view) {
       out_of_sync.Add({{"mirror", name}}, copying ? static_cast<double>(left * kSectorBytes) : 0);
       sync_total.Add({{"mirror", name}}, static_cast<double>(m.length_sectors * kSectorBytes));
       max_rate.Add({{"mirror", name}}, static_cast<double>(m.max_recovery_rate_kib * 1024));
+      min_rate.Add({{"mirror", name}}, static_cast<double>(m.min_recovery_rate_kib * 1024));
       mismatch.Add({{"mirror", name}}, static_cast<double>(m.status.mismatch_count));
       if (copying && m.rate_kib_s > 0) {
         const double bytes_s = m.rate_kib_s * 1024;
@@ -148,8 +151,8 @@ std::string RenderMetrics(const SystemView& view) {
   std::string out;
   for (const Family* f :
        {&cluster_reachable, &cluster_quorate, &node_online, &protected_, &assembled, &leg_state,
-        &leg_current, &record_known, &out_of_sync, &sync_total, &rate, &eta, &max_rate, &mismatch,
-        &paths_active, &paths_failed, &problems}) {
+        &leg_current, &record_known, &out_of_sync, &sync_total, &rate, &eta, &max_rate, &min_rate,
+        &mismatch, &paths_active, &paths_failed, &problems}) {
     out += f->Render();
   }
   return out;

@@ -564,6 +564,12 @@ TEST_CASE("throttle: a ceiling under the resource's min_recovery_rate is refused
   CHECK(w.dm.maps["oradata"].table[0].params ==
         "raid1 7 0 region_size 1024 min_recovery_rate 8000 max_recovery_rate 8000 2 253:12 "
         "253:13 253:14 253:15");
+  MirrorView view;
+  AdminOutcome failure;
+  REQUIRE(LoadMirror("oradata", w.seams, &view, &failure));
+  CHECK(RenderMirrorStatus(view).find("resync rate 8000 KiB/s per leg, at least 8000 KiB/s") !=
+        std::string::npos);
+  CHECK(MirrorStatusJson(view).Dump().find("\"min_recovery_rate_kib\": 8000") != std::string::npos);
 }
 
 TEST_CASE("replace: a blank new LUN is rebuilt in full from the current leg only") {

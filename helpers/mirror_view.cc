@@ -333,6 +333,7 @@ MirrorView BuildMirrorView(const MirrorTarget& target, const AdminSeams& seams) 
         ParseRaidTable(table[0].params, &parsed, &err)) {
       v.length_sectors = table[0].length;
       v.max_recovery_rate_kib = parsed.max_recovery_rate_kib;
+      v.min_recovery_rate_kib = parsed.min_recovery_rate_kib;
       for (int i = 0; i < kLegCount && i < static_cast<int>(parsed.data_devices.size()); ++i) {
         v.legs[i].in_table = parsed.data_devices[i] != kAbsentDevice;
       }
@@ -612,7 +613,10 @@ std::string RenderMirrorStatus(const MirrorView& v) {
                     std::to_string(v.target.config.region_size_kib) + " KiB, resync rate " +
                     (v.max_recovery_rate_kib == 0
                          ? std::string("unlimited")
-                         : std::to_string(v.max_recovery_rate_kib) + " KiB/s per leg"));
+                         : std::to_string(v.max_recovery_rate_kib) + " KiB/s per leg") +
+                    (v.min_recovery_rate_kib == 0
+                         ? std::string()
+                         : ", at least " + std::to_string(v.min_recovery_rate_kib) + " KiB/s"));
   } else {
     row("map", kMapperDir + v.name() + " is not assembled on this node");
   }
@@ -652,6 +656,7 @@ Json MirrorStatusJson(const MirrorView& v) {
   j.Set("size_bytes", v.length_sectors * kSectorBytes);
   j.Set("region_size_kib", v.target.config.region_size_kib);
   j.Set("max_recovery_rate_kib", v.max_recovery_rate_kib);
+  j.Set("min_recovery_rate_kib", v.min_recovery_rate_kib);
   Json record = Json::Object();
   record.Set("status", RecordStatusName(v.record_status));
   record.Set("current", v.record_value);

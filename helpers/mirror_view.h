@@ -69,6 +69,7 @@ struct MirrorView {
   RaidStatus status;
   uint64_t length_sectors = 0;
   uint64_t max_recovery_rate_kib = 0;  ///< From the running table (0: unthrottled).
+  uint64_t min_recovery_rate_kib = 0;  ///< From the running table (0: md's own floor).
   RecordStatus record_status = RecordStatus::kNoCluster;
   std::string record_value;
   std::string record_error;    ///< Why the record was not read (kNoCluster, kFailed).
