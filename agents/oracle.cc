@@ -14,6 +14,13 @@
 namespace twinarray {
 namespace {
 
+/// Kept from sqlplus' budget for the hang witness (ConfirmHang).
+constexpr long long kHangWitnessReserveMs = 1500;
+/// Between the witness' two looks at the background processes.
+constexpr long long kHangWitnessGapMs = 1000;
+/// Left of the deadline after the witness' wait, for its second look and the answer.
+constexpr long long kHangWitnessSlackMs = 200;
+
 using ocf::Result;
 using ocf::Status;
 
@@ -814,7 +821,7 @@ Result OracleInstance::Monitor(int depth, const Deadline& deadline) {
   const bool os_auth = config_.monuser.empty();
   const MonitorView first = Check(depth, os_auth, deadline);
   std::string login_error;
-  if (!LoginFailed(first, &login_error)) return Judge(first, depth);
+  if (!LoginFailed(first, &login_error)) return Judge(first, depth, deadline);
   // The monitor's own login failed: that says nothing about the database. What OS
   // authentication can still see decides; the login failure itself is only DEGRADED.
   const std::string who =
@@ -830,7 +837,7 @@ Result OracleInstance::Monitor(int depth, const Deadline& deadline) {
                                              login_error + "): only the processes of " + site_.sid +
                                              " were checked");
   }
-  Result result = Judge(second, depth);
+  Result result = Judge(second, depth, deadline);
   if (result.status == Status::kDegraded) result.exit_reason = why + "; " + result.exit_reason;
   if (!result.ok()) return result;
   return Result::Of(Status::kDegraded,
@@ -844,7 +851,9 @@ MonitorView OracleInstance::Check(int depth, bool as_sysdba, const Deadline& dea
     std::string script = StateScript(ConnectLine(config_, as_sysdba), "", false);
     if (depth >= 20) script += WriteScript(config_.monitor_table, create);
     MonitorView view;
-    view.timeout_ms = deadline.StepMs(0);
+    // The witness of a hang needs its own moment after a sqlplus that does not answer.
+    view.timeout_ms =
+        static_cast<int>(std::max<long long>(1, deadline.RemainingMs() - kHangWitnessReserveMs));
     const ToolRun r = RunSql(script, view.timeout_ms);
     view.started = r.started;
     view.start_error = r.error;
@@ -869,7 +878,38 @@ bool OracleInstance::LoginFailed(const MonitorView& view, std::string* message) 
   return true;
 }
 
-Result OracleInstance::Judge(const MonitorView& view, int depth) {
+Result OracleInstance::ConfirmHang(const MonitorView& view, const Deadline& deadline) {
+  const std::string slow =
+      "sqlplus did not answer within " + std::to_string(view.timeout_ms) + " ms and was killed";
+  std::vector<ProcessInfo> first, second;
+  std::string err;
+  if (!ListProcesses(&first, &err)) {
+    log_->Warn(slow + "; the hang witness cannot read the process table: " + err);
+    return Result::Of(Status::kDegraded,
+                      slow + "; no witness could confirm a hang of instance " + site_.sid);
+  }
+  clock_->SleepMs(static_cast<int>(
+      std::clamp<long long>(deadline.RemainingMs() - kHangWitnessSlackMs, 0, kHangWitnessGapMs)));
+  if (!ListProcesses(&second, &err)) {
+    log_->Warn(slow + "; the hang witness cannot read the process table: " + err);
+    return Result::Of(Status::kDegraded,
+                      slow + "; no witness could confirm a hang of instance " + site_.sid);
+  }
+  std::string seen;
+  const bool hung = BackgroundHung(first, second, site_.sid, &seen);
+  log_->Warn(slow + "; background processes of " + site_.sid + ": " + seen +
+             (hung ? " (hang confirmed)" : " (running: not a confirmed hang)"));
+  if (hung) {
+    return Result::Of(Status::kErrGeneric, slow + ": instance " + site_.sid +
+                                               " hangs (background processes: " + seen + ")");
+  }
+  return Result::Of(Status::kDegraded, slow + ", but the background processes of " + site_.sid +
+                                           " run (" + seen +
+                                           "): slow (a resource shortage?), not a confirmed hang");
+}
+
+Result OracleInstance::Judge(const MonitorView& view, int depth, const Deadline& deadline) {
+  if (view.started && view.timed_out) return ConfirmHang(view, deadline);
   std::string warning;
   Result result = JudgeMonitor(view, depth, errors_.table(), site_.sid, &warning);
   if (!warning.empty()) log_->Warn("monitor of " + site_.sid + ": " + warning);
@@ -919,7 +959,11 @@ ocf::AgentSpec OracleAgentSpec(const OracleSystem& system, uid_t running_uid) {
       "database is open; stop escalates shutdown immediate, shutdown abort, kill, and never "
       "succeeds while a process of the instance remains. sqlplus runs as the Oracle owner with "
       "a hard timeout; OS authentication by default, a monitor user's password only on "
-      "sqlplus' standard input. ORA- codes are classified by the error table into ignore, warn, "
+      "sqlplus' standard input. A monitor's sqlplus that does not answer is a failure only when "
+      "a second witness confirms the hang: a background process (pmon, smon, lgwr, ckpt, dbw) "
+      "stopped or blocked in the kernel (D) in two looks at /proc a second apart; otherwise the "
+      "monitor reports OCF_DEGRADED (slow, not hung) and Pacemaker does not restart a healthy "
+      "database. ORA- codes are classified by the error table into ignore, warn, "
       "login, restart, failover and fatal. A failure of the monitor's own login (wrong, locked "
       "or expired monitor password: class login) is never fatal: the monitor checks again by "
       "OS authentication and reports OCF_DEGRADED unless that check finds the database "

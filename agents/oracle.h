@@ -13,7 +13,8 @@
 //   succeeds while a process of the instance remains.
 // sqlplus runs as the Oracle owner (setuid/setgid + execve), connects with OS authentication
 //   (`/ as sysdba`) unless monuser is set, whose password goes to sqlplus on standard input only.
-// ORA- codes seen are classified by the error table (lib/oracle/errors.h). A monitor whose own login
+// ORA- codes seen are classified by the error table (lib/oracle/errors.h). A monitor whose own
+// login
 //   fails (class login: ORA-01017, ORA-28000, ORA-28001, ...) checks again by OS authentication
 //   and reports DEGRADED unless that check finds the database failing; never fatal.
 #ifndef TWINARRAY_AGENTS_ORACLE_H_
@@ -179,7 +180,13 @@ class OracleInstance {
   /// login), with that code's message line in `*message`.
   bool LoginFailed(const MonitorView& view, std::string* message) const;
   /// JudgeMonitor, logging its warning.
-  ocf::Result Judge(const MonitorView& view, int depth);
+  /// JudgeMonitor, but a sqlplus that timed out is a failure only when the hang witness confirms
+  /// it (ConfirmHang).
+  ocf::Result Judge(const MonitorView& view, int depth, const Deadline& deadline);
+  /// After sqlplus timed out: looks twice, a moment apart, at the background processes. A
+  /// confirmed hang is OCF_ERR_GENERIC; an unconfirmed slow answer is OCF_DEGRADED with the
+  /// reason; both log what each witness saw.
+  ocf::Result ConfirmHang(const MonitorView& view, const Deadline& deadline);
 
   OracleConfig config_;
   OracleSite site_;

@@ -631,6 +631,35 @@ TEST_CASE("monitor: depth 0 without a fork, 10 and 20 through sqlplus") {
   CHECK(f.Monitor(10).status == Status::kNotRunning);
 }
 
+TEST_CASE("#21: a sqlplus that does not answer fails the monitor only when a witness confirms it") {
+  Fixture f;
+  f.sim.Up("OPEN");
+  f.sim.hang = true;
+  // The background processes run (sleeping): slow, not hung.
+  const long long t0 = f.clock.NowMs();
+  ocf::Result r = f.Monitor(10);
+  CHECK(r.status == Status::kDegraded);
+  CHECK(r.exit_reason.find("not a confirmed hang") != std::string::npos);
+  CHECK(r.exit_reason.find("pmon S, smon S, lgwr S, ckpt S, dbw S") != std::string::npos);
+  CHECK(f.log.Contains("(running: not a confirmed hang)"));
+  CHECK(f.clock.NowMs() - t0 <= 20000);  // Within the operation's own budget.
+  // SMON stopped in both looks: a hang, the monitor fails.
+  for (ProcessInfo& p : f.procs.procs) {
+    if (p.argv[0] == "ora_smon_ORCL") p.state = 'T';
+  }
+  r = f.Monitor(10);
+  CHECK(r.status == Status::kErrGeneric);
+  CHECK(r.exit_reason.find("instance ORCL hangs (background processes: pmon S, smon T") !=
+        std::string::npos);
+  CHECK(f.log.Contains("(hang confirmed)"));
+  // LGWR blocked in the kernel (D) in both looks: a hang too.
+  for (ProcessInfo& p : f.procs.procs) p.state = p.argv[0] == "ora_lgwr_ORCL" ? 'D' : 'S';
+  CHECK(f.Monitor(10).status == Status::kErrGeneric);
+  // Answering again: 0.
+  f.sim.hang = false;
+  CHECK(f.Monitor(10).ok());
+}
+
 TEST_CASE("monitor user: password only on stdin, never in logs or exit reasons") {
   Fixture f;
   f.config.monuser = "OCFMON";

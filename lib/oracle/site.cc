@@ -228,6 +228,34 @@ std::vector<std::string> MissingBackgroundProcesses(const std::vector<ProcessInf
   return missing;
 }
 
+namespace {
+
+/// The state of the first process of `sid` whose name starts with `want`; '\0' when none.
+char StateOf(const std::vector<ProcessInfo>& procs, const std::string& sid, const char* want) {
+  for (const ProcessInfo& p : procs) {
+    if (InstanceProcessName(p.argv, sid).rfind(want, 0) == 0) return p.state;
+  }
+  return '\0';
+}
+
+bool Stuck(char state) { return state == '\0' || state == 'D' || state == 'T' || state == 't'; }
+
+}  // namespace
+
+bool BackgroundHung(const std::vector<ProcessInfo>& first, const std::vector<ProcessInfo>& second,
+                    const std::string& sid, std::string* seen) {
+  bool hung = false;
+  seen->clear();
+  for (const char* want : kEssentialProcesses) {
+    const char before = StateOf(first, sid, want);
+    const char now = StateOf(second, sid, want);
+    hung = hung || (Stuck(before) && Stuck(now));
+    if (!seen->empty()) *seen += ", ";
+    *seen += std::string(want) + " " + (now == '\0' ? std::string("gone") : std::string(1, now));
+  }
+  return hung;
+}
+
 bool FindOwned(ProcessTable* procs, uid_t uid,
                const std::function<bool(const std::vector<std::string>&)>& want,
                std::vector<ProcessInfo>* out, std::string* err) {

@@ -89,6 +89,13 @@ std::vector<std::string> MissingBackgroundProcesses(const std::vector<ProcessInf
 /// The processes of `procs` that `want` accepts and that run as `uid` (another user's process
 /// with the same name is never counted, waited for or signalled). False with `*err` when the
 /// table cannot be read.
+/// The hang witness (issue #21): two looks, a moment apart, at the processes of instance `sid`.
+/// True (a confirmed hang) when an essential background process (pmon, smon, lgwr, ckpt, dbw*)
+/// is stopped ('T', 't') or blocked in uninterruptible sleep ('D') in both looks, or is missing
+/// from both. `*seen` says what the second look found ("pmon S, smon D, ..."), for the log.
+bool BackgroundHung(const std::vector<ProcessInfo>& first, const std::vector<ProcessInfo>& second,
+                    const std::string& sid, std::string* seen);
+
 bool FindOwned(ProcessTable* procs, uid_t uid,
                const std::function<bool(const std::vector<std::string>&)>& want,
                std::vector<ProcessInfo>* out, std::string* err);

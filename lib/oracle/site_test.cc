@@ -168,4 +168,27 @@ TEST_CASE("locate: a wrong SID or home says so, never 'sqlplus not installed'") 
   CHECK(r.exit_reason.find("not a valid ORACLE_SID") != std::string::npos);
 }
 
+TEST_CASE("hang witness: stuck in both looks, not in one") {
+  auto procs = [](char pmon, char smon, bool lgwr = true) {
+    std::vector<ProcessInfo> p = {{1, 0, pmon, {"ora_pmon_ORCL"}},
+                                  {2, 0, smon, {"ora_smon_ORCL"}},
+                                  {3, 0, 'S', {"ora_dbw0_ORCL"}},
+                                  {5, 0, 'S', {"ora_ckpt_ORCL"}}};
+    if (lgwr) p.push_back({4, 0, 'R', {"ora_lgwr_ORCL"}});
+    return p;
+  };
+  std::string seen;
+  CHECK_FALSE(BackgroundHung(procs('S', 'S'), procs('S', 'R'), "ORCL", &seen));
+  CHECK(seen == "pmon S, smon R, lgwr R, ckpt S, dbw S");
+  CHECK_FALSE(BackgroundHung(procs('S', 'D'), procs('S', 'S'), "ORCL", &seen));  // I/O done.
+  CHECK_FALSE(BackgroundHung(procs('S', 'S'), procs('S', 'D'), "ORCL", &seen));  // One look.
+  CHECK(BackgroundHung(procs('S', 'D'), procs('S', 'D'), "ORCL", &seen));
+  CHECK(BackgroundHung(procs('T', 'S'), procs('t', 'S'), "ORCL", &seen));
+  CHECK(seen == "pmon t, smon S, lgwr R, ckpt S, dbw S");
+  CHECK(BackgroundHung(procs('S', 'S', false), procs('S', 'S', false), "ORCL", &seen));
+  CHECK(seen == "pmon S, smon S, lgwr gone, ckpt S, dbw S");
+  // Another SID's processes are not this instance's.
+  CHECK(BackgroundHung(procs('S', 'S'), procs('S', 'S'), "OTHER", &seen));
+}
+
 }  // namespace twinarray

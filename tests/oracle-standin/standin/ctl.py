@@ -1,7 +1,7 @@
 """standin-ctl: fault injection and inspection for the Oracle stand-in.
 
 usage: standin-ctl [--home DIR] [--sid SID] COMMAND ...
-  hang sqlplus|lsnrctl|tnsping|listener|commit [--ignore-term]
+  hang sqlplus|lsnrctl|tnsping|listener|commit|instance [--ignore-term]
                          sqlplus: every connect/statement blocks forever
                          listener: tnslsnr stops answering (clients block)
                          commit: COMMIT blocks (frozen storage)
@@ -37,6 +37,15 @@ __doc__ %= ", ".join(F.NAMES)
 def _unknown(what):
     print("standin-ctl: %s (known faults: %s)" % (what, F.known()), file=sys.stderr)
     return 2
+
+
+def _signal_instance(inst, sig):
+    """Sends SIG to every live process of the instance (hang instance: SIGSTOP; clear: SIGCONT)."""
+    for pid in inst.alive_procs():
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            pass
 
 
 def _params(home, sid):
@@ -85,6 +94,8 @@ def main():
             return _unknown("cannot hang %r: no such fault; hang takes one of %s"
                             % (what, ", ".join(F.targets("hang"))))
         setf(name, F.IGNORE_TERM if "--ignore-term" in flags else "")
+        if name == F.HANG_INSTANCE:
+            _signal_instance(I.Inst(home, sdir, sid), signal.SIGSTOP)
         return 0
     if cmd == "slow":
         name = F.target("slow", args[0]) if args else None
@@ -155,6 +166,8 @@ def main():
         for f in os.listdir(fdir):     # without FAULT also files of no known fault
             if which and f != which:
                 continue
+            if f == F.HANG_INSTANCE:
+                _signal_instance(I.Inst(home, sdir, sid), signal.SIGCONT)
             if f == F.LOST_FILES:
                 for p in C.read_json(os.path.join(fdir, f), []) or []:
                     if os.path.exists(p + ".lost"):

@@ -32,6 +32,7 @@ HANG_LSNRCTL = "hang-lsnrctl"
 HANG_TNSPING = "hang-tnsping"
 HANG_LISTENER = "hang-listener"
 HANG_COMMIT = "hang-commit"
+HANG_INSTANCE = "hang-instance"
 REFUSE_LOGINS = "refuse-logins"
 LOST_FILES = "lost.json"
 
@@ -52,6 +53,10 @@ TABLE = (
           "COMMIT and the statements that write the files (DDL, GRANT, ...) block "
           "forever: frozen storage",
           ("engine",)),
+    Fault(HANG_INSTANCE, (("hang", "instance"),), "hang instance",
+          "the instance freezes: its background processes are stopped (SIGSTOP, state T in "
+          "/proc) and every sqlplus connect blocks forever; clear resumes them (SIGCONT)",
+          ("sqlplus", "ctl")),
     Fault(REFUSE_LOGINS, (("refuse-logins",),), "refuse-logins [CODE] [--sysdba]",
           "password logins fail with ORA-CODE (default 01017; e.g. 257, 28000, 28001); "
           "--sysdba: OS authentication fails too (ORA-01031)", ("sqlplus",)),

@@ -185,6 +185,8 @@ class Session:
     def _connect(self, user, pw, alias, role):
         if C.fault(self.sdir, F.HANG_SQLPLUS) is not None:
             C.hang_forever(C.fault(self.sdir, F.HANG_SQLPLUS) == F.IGNORE_TERM)
+        if C.fault(self.sdir, F.HANG_INSTANCE) is not None:
+            C.hang_forever(False)       # a frozen instance answers no connect
         self._slow()
         if alias:
             from . import listener as L
