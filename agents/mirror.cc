@@ -28,8 +28,7 @@ std::string Percent(double p) {
 
 Mirror::Mirror(MirrorConfig config, DeviceMapper* dm, BlockDevices* disks, ClusterRecord* record,
                Logger* log)
-    : config_(config),
-      map_(std::move(config), dm, disks, record, log),
+    : map_(std::move(config), dm, disks, record, log),
       dm_(dm),
       disks_(disks),
       record_(record),
@@ -43,9 +42,9 @@ Result Mirror::Validate() {
   };
   std::vector<Device> devices;
   for (int i = 0; i < kLegCount; ++i) {
-    devices.push_back({std::string("leg_") + LegLetter(i), config_.legs[i]});
-    if (!config_.Carved(i))
-      devices.push_back({std::string("meta_") + LegLetter(i), config_.metas[i]});
+    devices.push_back({std::string("leg_") + LegLetter(i), map_.config().legs[i]});
+    if (!map_.config().Carved(i))
+      devices.push_back({std::string("meta_") + LegLetter(i), map_.config().metas[i]});
   }
   std::vector<std::pair<std::string, std::string>> seen;  // devnum, param
   int legs_here = 0;
@@ -68,7 +67,7 @@ Result Mirror::Validate() {
       }
     }
     seen.emplace_back(info.DevNumber(), d.param);
-    const bool carved_leg = d.param.rfind("leg_", 0) == 0 && config_.metas[0].empty();
+    const bool carved_leg = d.param.rfind("leg_", 0) == 0 && map_.config().metas[0].empty();
     if (carved_leg && info.size_sectors != 0 && info.size_sectors <= 2 * kCarvedMetaSectors) {
       return Result::Of(Status::kErrConfigured,
                         d.param + "=" + d.path + " is too small to carve 4 MiB of metadata from");
@@ -77,8 +76,8 @@ Result Mirror::Validate() {
   if (legs_here == 0) {
     // This node sees neither array (or lacks the multipath maps): it says nothing about the
     // mirror elsewhere. A probe says not running, a stop succeeds, the rest is ERR_INSTALLED.
-    return Result::NotOnThisNode("neither leg_a=" + config_.legs[0] +
-                                 " nor leg_b=" + config_.legs[1] + " exists on this node");
+    return Result::NotOnThisNode("neither leg_a=" + map_.config().legs[0] +
+                                 " nor leg_b=" + map_.config().legs[1] + " exists on this node");
   }
   return Result::Ok();
 }
@@ -115,25 +114,25 @@ Result Mirror::Start() {
   if (!valid.ok()) return valid;
   std::string err;
   DmInfo info;
-  if (!dm_->Info(config_.name, &info, &err)) return Result::Of(Status::kErrGeneric, err);
+  if (!dm_->Info(map_.config().name, &info, &err)) return Result::Of(Status::kErrGeneric, err);
   if (info.exists) {
     const std::string foreign = map_.NotOurMap(info);
     if (!foreign.empty()) return Result::Of(Status::kErrGeneric, foreign + "; not touching it");
     std::vector<DmTarget> table;
-    if (!dm_->Table(config_.name, &table, &err)) return Result::Of(Status::kErrGeneric, err);
+    if (!dm_->Table(map_.config().name, &table, &err)) return Result::Of(Status::kErrGeneric, err);
     if (table.size() != 1 || table[0].type != kRaidTarget) {
-      return Result::Of(Status::kErrGeneric, "a device-mapper map named " + config_.name +
+      return Result::Of(Status::kErrGeneric, "a device-mapper map named " + map_.config().name +
                                                  " exists and is not a raid1; not touching it");
     }
     if (info.suspended) {
-      if (!dm_->Resume(config_.name, &err)) {
-        return Result::Of(Status::kErrGeneric,
-                          "mirror " + config_.name + " is suspended and cannot be resumed: " + err);
+      if (!dm_->Resume(map_.config().name, &err)) {
+        return Result::Of(Status::kErrGeneric, "mirror " + map_.config().name +
+                                                   " is suspended and cannot be resumed: " + err);
       }
-      log_->Warn("mirror " + config_.name +
+      log_->Warn("mirror " + map_.config().name +
                  " was left suspended by an interrupted action; resumed");
     }
-    log_->Info("mirror " + config_.name + " is already assembled");
+    log_->Info("mirror " + map_.config().name + " is already assembled");
     return Result::Ok();
   }
 
@@ -168,7 +167,7 @@ Result Mirror::Start() {
   if (record.status == RecordStatus::kNoCluster) {
     log_->Warn("no cluster on this node (" + err + "); deciding from the legs' superblocks only");
   }
-  AssemblyPlan plan = PlanAssembly(config_, probes, record);
+  AssemblyPlan plan = PlanAssembly(map_.config(), probes, record);
   if (plan.refuse) return Result::Of(plan.refuse_status, plan.reason);
   if (!plan.reason.empty()) log_->Info(plan.reason);
 
@@ -181,10 +180,11 @@ Result Mirror::Start() {
   }
   DmTarget target;
   if (!map_.BuildTable(plan.use, plan.rebuild_leg, &target, &err) ||
-      !dm_->Create(config_.name, MapUuid(config_.name), {target}, &err)) {
+      !dm_->Create(map_.config().name, MapUuid(map_.config().name), {target}, &err)) {
     std::string cleanup_err;
     map_.RemoveCarvedMaps(&cleanup_err);
-    return Result::Of(Status::kErrGeneric, "cannot assemble mirror " + config_.name + ": " + err);
+    return Result::Of(Status::kErrGeneric,
+                      "cannot assemble mirror " + map_.config().name + ": " + err);
   }
   RaidStatus status;
   for (int waited = 0; !map_.ReadStatus(&status, &err) && waited < settle_ms_; waited += kPollMs) {
@@ -192,16 +192,17 @@ Result Mirror::Start() {
   }
   std::string legs_used;
   for (int i = 0; i < kLegCount; ++i) {
-    if (plan.use[i]) legs_used += (legs_used.empty() ? "" : " and ") + DescribeLeg(config_, i);
+    if (plan.use[i])
+      legs_used += (legs_used.empty() ? "" : " and ") + DescribeLeg(map_.config(), i);
   }
-  log_->Info("mirror " + config_.name + " assembled from " + legs_used);
+  log_->Info("mirror " + map_.config().name + " assembled from " + legs_used);
   return Result::Ok();
 }
 
 Result Mirror::Stop() {
   std::string err;
   DmInfo info;
-  if (!dm_->Info(config_.name, &info, &err)) return Result::Of(Status::kErrGeneric, err);
+  if (!dm_->Info(map_.config().name, &info, &err)) return Result::Of(Status::kErrGeneric, err);
   if (info.exists) {
     const std::string foreign = map_.NotOurMap(info);
     if (!foreign.empty()) {
@@ -209,17 +210,17 @@ Result Mirror::Stop() {
       log_->Warn(foreign + "; leaving it alone");
       return Result::Ok();
     }
-    if (info.suspended && !dm_->Resume(config_.name, &err)) {
-      return Result::Of(Status::kErrGeneric,
-                        "mirror " + config_.name + " is suspended and cannot be resumed: " + err);
+    if (info.suspended && !dm_->Resume(map_.config().name, &err)) {
+      return Result::Of(Status::kErrGeneric, "mirror " + map_.config().name +
+                                                 " is suspended and cannot be resumed: " + err);
     }
     for (int waited = 0; info.open_count > 0 && waited < stop_wait_ms_; waited += kPollMs) {
       if (!Wait(kPollMs)) break;
-      if (!dm_->Info(config_.name, &info, &err)) return Result::Of(Status::kErrGeneric, err);
+      if (!dm_->Info(map_.config().name, &info, &err)) return Result::Of(Status::kErrGeneric, err);
     }
     if (info.open_count > 0) {
       return Result::Of(Status::kErrGeneric,
-                        "mirror /dev/mapper/" + config_.name + " is still open (" +
+                        "mirror /dev/mapper/" + map_.config().name + " is still open (" +
                             std::to_string(info.open_count) +
                             " holders: a mounted filesystem or a process); it was not stopped");
     }
@@ -230,29 +231,30 @@ Result Mirror::Stop() {
             &err) == WriteStatus::kFailed) {
       // The map goes anyway: a stop that did not stop would get the node fenced, which does not
       // write the record either. The superblocks still show which leg failed.
-      log_->Error("cannot record the current legs of " + config_.name + " at stop: " + err);
+      log_->Error("cannot record the current legs of " + map_.config().name + " at stop: " + err);
     }
-    if (!dm_->Remove(config_.name, &err)) {
-      return Result::Of(Status::kErrGeneric, "cannot remove mirror " + config_.name + ": " + err);
+    if (!dm_->Remove(map_.config().name, &err)) {
+      return Result::Of(Status::kErrGeneric,
+                        "cannot remove mirror " + map_.config().name + ": " + err);
     }
   }
   if (!map_.RemoveCarvedMaps(&err)) {
     return Result::Of(Status::kErrGeneric,
-                      "cannot remove the leg maps of " + config_.name + ": " + err);
+                      "cannot remove the leg maps of " + map_.config().name + ": " + err);
   }
-  if (!dm_->Info(config_.name, &info, &err) ||
-      (info.exists && info.uuid == MapUuid(config_.name))) {
+  if (!dm_->Info(map_.config().name, &info, &err) ||
+      (info.exists && info.uuid == MapUuid(map_.config().name))) {
     return Result::Of(Status::kErrGeneric,
-                      "mirror " + config_.name + " is still present after stop");
+                      "mirror " + map_.config().name + " is still present after stop");
   }
-  log_->Info("mirror " + config_.name + " stopped");
+  log_->Info("mirror " + map_.config().name + " stopped");
   return Result::Ok();
 }
 
 Result Mirror::Monitor(int depth, bool probe) {
   std::string err;
   DmInfo info;
-  if (!dm_->Info(config_.name, &info, &err)) return Result::Of(Status::kErrGeneric, err);
+  if (!dm_->Info(map_.config().name, &info, &err)) return Result::Of(Status::kErrGeneric, err);
   if (!info.exists) return Result::Of(Status::kNotRunning);
   const std::string foreign = map_.NotOurMap(info);
   if (!foreign.empty()) {
@@ -264,19 +266,19 @@ Result Mirror::Monitor(int depth, bool probe) {
   }
   if (!info.live_table) {
     return Result::Of(Status::kErrGeneric,
-                      "mirror " + config_.name + " is being assembled (no table loaded yet)");
+                      "mirror " + map_.config().name + " is being assembled (no table loaded yet)");
   }
   // An action killed between suspend and resume leaves all I/O frozen; this action holds the
   // mirror's lock, so nobody else is in the middle of a reload.
   std::string resumed;
   if (info.suspended) {
-    if (!dm_->Resume(config_.name, &err)) {
-      return Result::Of(Status::kErrGeneric, "mirror " + config_.name +
+    if (!dm_->Resume(map_.config().name, &err)) {
+      return Result::Of(Status::kErrGeneric, "mirror " + map_.config().name +
                                                  " is suspended (all I/O frozen) and cannot be "
                                                  "resumed: " +
                                                  err);
     }
-    resumed = "mirror " + config_.name +
+    resumed = "mirror " + map_.config().name +
               " was left suspended (I/O frozen) by an interrupted "
               "action; resumed it";
     log_->Warn(resumed);
@@ -292,16 +294,16 @@ Result Mirror::Monitor(int depth, bool probe) {
     if (!initial) {
       return Result::Of(
           Status::kErrGeneric,
-          "mirror " + config_.name + " has no in-sync leg left (health " +
+          "mirror " + map_.config().name + " has no in-sync leg left (health " +
               (status.health[0] == LegHealth::kFailed ? "A failed" : "A not in sync") + ", " +
               (status.health[1] == LegHealth::kFailed ? "B failed" : "B not in sync") + ")");
     }
   }
   if (depth >= 10) {
     std::string data;
-    if (!disks_->ReadDirect(kMapperDir + config_.name, 0, 4096, &data, &err)) {
+    if (!disks_->ReadDirect(kMapperDir + map_.config().name, 0, 4096, &data, &err)) {
       return Result::Of(Status::kErrGeneric,
-                        "mirror " + config_.name + " does not answer reads: " + err);
+                        "mirror " + map_.config().name + " does not answer reads: " + err);
     }
   }
   auto done = [&resumed](Result r) {
@@ -315,14 +317,15 @@ Result Mirror::Monitor(int depth, bool probe) {
       log_->Warn("cannot confirm the current legs (a,b) in the cluster: " + err);
     }
     if (status.Resynchronising()) {
-      return done(Result::Of(Status::kDegraded, "mirror " + config_.name + " resynchronising: " +
-                                                    Percent(status.SyncPercent()) + " done"));
+      return done(Result::Of(Status::kDegraded,
+                             "mirror " + map_.config().name +
+                                 " resynchronising: " + Percent(status.SyncPercent()) + " done"));
     }
     if (status.sync_action == "idle") ClearRebuildMark();
     return done(Result::Ok());
   }
   if (!in_sync[0] && !in_sync[1]) {
-    return done(Result::Of(Status::kDegraded, "mirror " + config_.name +
+    return done(Result::Of(Status::kDegraded, "mirror " + map_.config().name +
                                                   " initial synchronisation " +
                                                   Percent(status.SyncPercent()) + " done"));
   }
@@ -330,7 +333,7 @@ Result Mirror::Monitor(int depth, bool probe) {
   // The record first: until the cluster knows the other leg is stale, nothing may change.
   if (RecordCurrent(in_sync, &err) == WriteStatus::kFailed) {
     return Result::Of(Status::kErrGeneric,
-                      DescribeLeg(config_, other) +
+                      DescribeLeg(map_.config(), other) +
                           " is out of the mirror but the cluster record could not "
                           "be updated to '" +
                           FormatCurrentLegs(in_sync) + "' (" + err +
@@ -343,30 +346,32 @@ Result Mirror::Monitor(int depth, bool probe) {
   if (!map_.ReadLeg(good, &good_probe, &err)) {
     return Result::Of(
         Status::kErrGeneric,
-        "mirror " + config_.name + " has no readable leg: " + DescribeLeg(config_, other) +
+        "mirror " + map_.config().name +
+            " has no readable leg: " + DescribeLeg(map_.config(), other) +
             (status.health[other] == LegHealth::kOutOfSync ? " is not in sync" : " failed") +
-            " and " + DescribeLeg(config_, good) + " does not answer reads (" + err + ")");
+            " and " + DescribeLeg(map_.config(), good) + " does not answer reads (" + err + ")");
   }
   if (status.health[other] == LegHealth::kOutOfSync) {
-    return done(Result::Of(Status::kDegraded, DescribeLeg(config_, other) +
+    return done(Result::Of(Status::kDegraded, DescribeLeg(map_.config(), other) +
                                                   " resynchronising from leg " + ArrayLetter(good) +
                                                   ": " + Percent(status.SyncPercent()) + " done"));
   }
-  std::string reason = DescribeLeg(config_, other) + " failed; mirror running on leg " +
+  std::string reason = DescribeLeg(map_.config(), other) + " failed; mirror running on leg " +
                        ArrayLetter(good) + " only; writes continue";
-  if (config_.auto_readd) {
+  if (map_.config().auto_readd) {
     const ReAddPlan plan = map_.PlanReturn(other, &good_probe);
     if (plan.mode == ReAddMode::kSkip) {
-      reason = DescribeLeg(config_, other) + " answers again but is not re-added: " + plan.reason;
+      reason =
+          DescribeLeg(map_.config(), other) + " answers again but is not re-added: " + plan.reason;
     } else if (plan.mode == ReAddMode::kDiverged) {
       reason = plan.reason;
     } else if (plan.mode != ReAddMode::kNotBack) {
       if (map_.ReAddLeg(other, plan, &err)) {
-        log_->Info(DescribeLeg(config_, other) + " is readable again; re-adding it (" +
+        log_->Info(DescribeLeg(map_.config(), other) + " is readable again; re-adding it (" +
                    plan.reason + ")");
-        reason = DescribeLeg(config_, other) + " returned and is being re-added";
+        reason = DescribeLeg(map_.config(), other) + " returned and is being re-added";
       } else {
-        log_->Warn("cannot re-add " + DescribeLeg(config_, other) + ": " + err);
+        log_->Warn("cannot re-add " + DescribeLeg(map_.config(), other) + ": " + err);
       }
     }
   }
@@ -378,9 +383,9 @@ Result Mirror::Reload() {
   std::string err;
   if (!map_.ApplyRecoveryRate(&applied, &err)) return Result::Of(Status::kErrGeneric, err);
   if (applied) {
-    log_->Info("recovery rates of " + config_.name + " set to min " +
-               std::to_string(config_.min_recovery_rate_kib) + ", max " +
-               std::to_string(config_.max_recovery_rate_kib) + " KiB/s (0: md's own)");
+    log_->Info("recovery rates of " + map_.config().name + " set to min " +
+               std::to_string(map_.config().min_recovery_rate_kib) + ", max " +
+               std::to_string(map_.config().max_recovery_rate_kib) + " KiB/s (0: md's own)");
   }
   return Result::Ok();
 }

@@ -33,7 +33,6 @@ class Mirror {
  public:
   Mirror(MirrorConfig config, DeviceMapper* dm, BlockDevices* disks, ClusterRecord* record,
          Logger* log);
-
   /// Checks that need the system: legs and metadata devices are distinct block devices.
   ocf::Result Validate();
   ocf::Result Start();
@@ -64,8 +63,7 @@ class Mirror {
   /// Removes the rebuild mark once both legs are in sync (no fork when the cache knows it absent).
   void ClearRebuildMark();
 
-  MirrorConfig config_;
-  RaidMap map_;
+  RaidMap map_;  ///< Holds the one copy of the configuration (map_.config()).
   DeviceMapper* dm_;
   BlockDevices* disks_;
   ClusterRecord* record_;
